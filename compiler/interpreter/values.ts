@@ -36,11 +36,9 @@ export class Env {
   constructor(readonly parent: Env | null, readonly name: string) {}
 
   lookup(name: string): Value | undefined {
-    for (let e: Env | null = this; e; e = e.parent) {
-      const v = e.vars.get(name);
-      if (v !== undefined) return v;
-    }
-    return undefined;
+    const v = this.vars.get(name);
+    if (v !== undefined) return v;
+    return this.parent?.lookup(name);
   }
   has(name: string): boolean {
     return this.lookup(name) !== undefined;
@@ -50,9 +48,7 @@ export class Env {
   }
   /** Every name visible from here, innermost first; for "did you mean" suggestions and the REPL. */
   names(): string[] {
-    const out = new Set<string>();
-    for (let e: Env | null = this; e; e = e.parent) for (const k of e.vars.keys()) out.add(k);
-    return [...out];
+    return [...new Set([...this.vars.keys(), ...(this.parent?.names() ?? [])])];
   }
   ownEntries(): [string, Value][] {
     return [...this.vars.entries()];

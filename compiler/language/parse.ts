@@ -23,10 +23,6 @@ const TOKEN_WORDS: Record<string, string> = {
   Comma: "','", Colon: "':'", Semicolon: "';'", EOF: "end of file",
 };
 
-function describeType(t: TokenType): string {
-  return TOKEN_WORDS[t.name] ?? `'${t.name.toLowerCase()}'`;
-}
-
 function describeFound(t: IToken): string {
   if (t.tokenType.name === "EOF") return "end of file";
   const image = t.image.length > 30 ? t.image.slice(0, 27) + "..." : t.image;

@@ -1,0 +1,15 @@
+// `raspc check FILE`: parse, check statically, and run the program's statements (which builds its
+// graph without any input). Diagnostics only.
+import { loadProgram } from "../../interpreter/program.js";
+import { readSourceFile } from "../../interpreter/sourceFiles.js";
+
+export function check(file: string, sources: Map<string, string>): number {
+  const program = loadProgram(file, (f) => {
+    const text = readSourceFile(f);
+    sources.set(f, text);
+    return text;
+  });
+  for (const [f, text] of program.interpreter.sources) sources.set(f, text);
+  process.stdout.write(`${file}: ok\n`);
+  return 0;
+}

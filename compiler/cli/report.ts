@@ -1,0 +1,32 @@
+// Turning whatever went wrong into what a user reads: diagnostics with source lines, one-line
+// reasons for usage problems, and the exit status. No stack trace reaches a user.
+import { RaspError, UsageError, formatDiagnostic, type Diagnostic } from "../language/diagnostics.js";
+import { ParseFailure } from "../interpreter/interpreter.js";
+
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export function printDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): void {
+  const sorted = [...diagnostics].sort((a, b) => (a.range.file === b.range.file ? a.range.startOffset - b.range.startOffset : a.range.file < b.range.file ? -1 : 1));
+  for (const d of sorted) process.stderr.write(formatDiagnostic(d, sources) + "\n");
+}
+
+/** Prints an error and returns the exit status it deserves. Unknown errors are reported, not thrown. */
+export function reportError(err: unknown, sources: ReadonlyMap<string, string>): number {
+  if (err instanceof ParseFailure) {
+    printDiagnostics(err.diagnostics, sources);
+    return EXIT_ERROR;
+  }
+  if (err instanceof RaspError) {
+    printDiagnostics([err.diagnostic], sources);
+    return EXIT_ERROR;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`raspc: ${err.message}\n`);
+    return EXIT_ERROR;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`raspc: internal error: ${message.split("\n")[0]}\n`);
+  if (process.env.RASPC_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
+  return EXIT_ERROR;
+}

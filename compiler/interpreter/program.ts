@@ -1,0 +1,48 @@
+// One entry point for every command that starts from a .rasp file: parse, check statically, run
+// the statements (building the graph), and pick the output s-op.
+import { RaspError, UsageError, type Diagnostic } from "../language/diagnostics.js";
+import { parseProgram } from "../language/parse.js";
+import { isSOp, type SOp } from "../rasp/ops.js";
+import { Interpreter, ParseFailure } from "./interpreter.js";
+import { readSourceFile } from "./sourceFiles.js";
+import { staticCheck } from "./staticCheck.js";
+import { kindOf } from "./values.js";
+
+export const DEFAULT_OUTPUT = "out";
+
+export interface LoadedProgram {
+  readonly file: string;
+  readonly interpreter: Interpreter;
+}
+
+/**
+ * Loads a program. Throws ParseFailure with every syntax and static error found, RaspError for
+ * the first error met while running it, or UsageError when the file cannot be read.
+ */
+export function loadProgram(file: string, readFile: (f: string) => string = readSourceFile): LoadedProgram {
+  const source = readFile(file);
+  const interpreter = new Interpreter({ readFile });
+  interpreter.sources.set(file, source);
+  const parsed = parseProgram(file, source);
+  if (!parsed.program) throw new ParseFailure(parsed.diagnostics);
+  const problems: Diagnostic[] = staticCheck(parsed.program, (f) => {
+    const text = readFile(f);
+    return text;
+  });
+  if (problems.some((d) => d.severity === "error")) throw new ParseFailure(problems);
+  interpreter.runSource(file, source);
+  return { file, interpreter };
+}
+
+/** The s-op a command works on: `out` unless `--sop` names another. */
+export function outputSOp(program: LoadedProgram, name: string = DEFAULT_OUTPUT): SOp {
+  const v = program.interpreter.global(name);
+  if (v === undefined) {
+    const hint = name === DEFAULT_OUTPUT ? "; assign the result to `out`, or pick another s-op with --sop NAME" : "";
+    throw new UsageError(`${program.file}: no variable named '${name}'${hint}`);
+  }
+  if (!isSOp(v)) throw new UsageError(`${program.file}: '${name}' is ${kindOf(v)}, not an s-op`);
+  return v;
+}
+
+export { RaspError, ParseFailure };
