@@ -1,0 +1,196 @@
+// The compiler pipeline, pass by pass (the folder reads in this order):
+//   raspToGraph → valueSets → (encoding conversions) → allocateLayers → craft blocks → assemble
+import { RaspError, UsageError } from "../language/diagnostics.js";
+import { make, topologicalOrder, type RaspNode, type SOp, type Selector } from "../rasp/ops.js";
+import { atomEquals, formatAtom, type Atom } from "../rasp/values.js";
+import type { CompiledModel } from "../model/types.js";
+import { aggregateHead, discretisingMlp, lookupTableMlp, selectorWidthHead, selectorWidthMlp, type HeadSpec, type MlpSpec, type SelectLiteral } from "../craft/blocks.js";
+import { raspToGraph, type Graph } from "./raspToGraph.js";
+import { inferValueSets, type SOpInfo } from "./valueSets.js";
+import { allocateLayers } from "./allocateLayers.js";
+import { selectorLiterals } from "./selectorLiterals.js";
+import { assemble, layoutOf } from "./assemble.js";
+
+export interface CompileOptions {
+  readonly vocab: readonly Atom[];
+  readonly maxLen: number;
+  /** The BOS token's name (default "BOS"); it must not be in the vocabulary. */
+  readonly bos?: string;
+  /** Width of a discretising MLP's ramps as a fraction of the gap between neighbouring values (default 0.25). */
+  readonly mlpBand?: number;
+}
+
+function range(n: RaspNode) {
+  return n.range ?? { file: "<builtin>", startOffset: 0, endOffset: 0, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
+}
+
+/**
+ * Blocks need particular encodings of their inputs: selects and sequence maps read categorical
+ * s-ops, an aggregate reads its value in its own encoding. Where a program gives the other one, an
+ * identity map converts (an MLP, or nothing at all when it can be folded into the embedding).
+ */
+function insertConversions(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): SOp {
+  const converted = new Map<string, SOp>();
+  /** `orig` is the node as value-set inference saw it, `now` its rewritten form. */
+  const as = (orig: SOp, now: SOp, enc: "categorical" | "numerical"): SOp => {
+    if (infos.get(orig.id)!.encoding === enc) return now;
+    const key = `${orig.id}:${enc}`;
+    let c = converted.get(key);
+    if (!c) {
+      c = make.map((x) => x, now, `${graph.names.get(orig.id)} as ${enc}`, orig.range);
+      c.encoding = enc;
+      converted.set(key, c);
+    }
+    return c;
+  };
+  const done = new Map<number, RaspNode>();
+  const get = <T extends RaspNode>(n: T): T => done.get(n.id) as T;
+  for (const n of graph.nodes) {
+    let out: RaspNode = n;
+    switch (n.kind) {
+      case "select": {
+        const k = as(n.keys, get(n.keys), "categorical");
+        const q = as(n.queries, get(n.queries), "categorical");
+        if (k !== n.keys || q !== n.queries) out = make.select(k, q, n.comparison, n.label, n.range);
+        break;
+      }
+      case "selectorAnd":
+      case "selectorOr": {
+        const l = get(n.left);
+        const r = get(n.right);
+        if (l !== n.left || r !== n.right) out = n.kind === "selectorAnd" ? make.and(l, r, n.label, n.range) : make.or(l, r, n.label, n.range);
+        break;
+      }
+      case "selectorNot": {
+        const i = get(n.inner);
+        if (i !== n.inner) out = make.not(i, n.label, n.range);
+        break;
+      }
+      case "map": {
+        const i = get(n.input);
+        if (i !== n.input) out = Object.assign(make.map(n.f, i, n.label, n.range), { encoding: n.encoding });
+        break;
+      }
+      case "sequenceMap": {
+        const ins = n.inputs.map((i) => as(i, get(i), "categorical"));
+        if (ins.some((x, j) => x !== n.inputs[j])) out = Object.assign(make.sequenceMap(n.f, ins, n.label, n.range), { encoding: n.encoding });
+        break;
+      }
+      case "aggregate": {
+        const enc = infos.get(n.id)!.encoding;
+        const sel = get(n.selector) as Selector;
+        const sop = as(n.sop, get(n.sop), enc);
+        if (sel !== n.selector || sop !== n.sop) out = Object.assign(make.aggregate(sel, sop, n.default, n.label, n.range), { encoding: enc });
+        break;
+      }
+      case "selectorWidth": {
+        const sel = get(n.selector) as Selector;
+        if (sel !== n.selector) out = Object.assign(make.selectorWidth(sel, n.label, n.range), { encoding: n.encoding });
+        break;
+      }
+      default:
+        break;
+    }
+    if (out !== n && (out.kind !== "select" && out.kind !== "selectorAnd" && out.kind !== "selectorOr" && out.kind !== "selectorNot")) {
+      (out as SOp).label = n.label;
+    }
+    done.set(n.id, out);
+  }
+  return done.get(graph.output.id) as SOp;
+}
+
+/** Attention sharp enough that leakage to unselected keys is far below every decoding tolerance. */
+function coldnessFor(maxLen: number, infos: ReadonlyMap<number, SOpInfo>): number {
+  let maxAbs = 1;
+  for (const info of infos.values()) for (const v of info.values) if (typeof v === "number") maxAbs = Math.max(maxAbs, Math.abs(v));
+  return Math.max(40, 2 * Math.log(maxLen * maxAbs * 1e8));
+}
+
+function validateOptions(opts: CompileOptions): string {
+  const bos = opts.bos ?? "BOS";
+  if (!Number.isInteger(opts.maxLen) || opts.maxLen < 1) throw new UsageError(`--max-len must be a positive integer, got ${opts.maxLen}`);
+  if (opts.maxLen > 512) throw new UsageError(`--max-len ${opts.maxLen} is larger than the supported 512`);
+  if (opts.vocab.length === 0) throw new UsageError("--vocab must list at least one token");
+  for (let i = 0; i < opts.vocab.length; i++) {
+    for (let j = 0; j < i; j++) if (atomEquals(opts.vocab[i]!, opts.vocab[j]!)) throw new UsageError(`--vocab lists ${formatAtom(opts.vocab[i]!)} twice`);
+    if (opts.vocab[i] === bos) throw new UsageError(`--vocab contains the BOS token "${bos}"; pick another --bos`);
+  }
+  if (opts.mlpBand !== undefined && !(opts.mlpBand > 0 && opts.mlpBand <= 0.5)) throw new UsageError(`the MLP band must be in (0, 0.5], got ${opts.mlpBand}`);
+  return bos;
+}
+
+export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: string; text: string; sop: string }): CompiledModel {
+  const bos = validateOptions(opts);
+  const primitives = findPrimitives(sop);
+  const first = raspToGraph(sop, primitives);
+  const firstInfos = inferValueSets(first, opts);
+  const graph = raspToGraph(insertConversions(first, firstInfos), primitives);
+  const infos = inferValueSets(graph, opts);
+  const allocation = allocateLayers(graph.nodes);
+  const coldness = coldnessFor(opts.maxLen, infos);
+  const layout = (s: SOp) => layoutOf(s, graph.names, infos);
+  const literalsOf = (sel: Selector): SelectLiteral[] =>
+    selectorLiterals(sel).map((l) => ({ keys: layout(l.keys), queries: layout(l.queries), table: l.table }));
+
+  const heads = new Map<number, HeadSpec[]>();
+  const mlps = new Map<number, MlpSpec[]>();
+  const scratchDirs: string[] = [];
+  const push = <T>(m: Map<number, T[]>, layer: number, x: T) => m.set(layer, [...(m.get(layer) ?? []), x]);
+  for (const n of graph.nodes) {
+    const p = allocation.placements.get(n.id);
+    if (!p || p.kind === "tokenEmbedding" || p.kind === "positionEmbedding") continue;
+    const s = n as SOp;
+    const out = layout(s);
+    switch (s.kind) {
+      case "map": {
+        const input = layout(s.input);
+        const f = (x: Atom) => safe(() => s.f(x));
+        push(mlps, p.layer, input.encoding === "numerical" ? discretisingMlp(out.name, input, out, f, opts.mlpBand) : lookupTableMlp(out.name, [input], out, f));
+        break;
+      }
+      case "sequenceMap":
+        push(mlps, p.layer, lookupTableMlp(out.name, s.inputs.map(layout), out, (...xs) => safe(() => s.f(...xs))));
+        break;
+      case "aggregate": {
+        if (out.encoding === "numerical" && s.default === null && infos.get(s.id)!.values.includes(null)) {
+          throw new RaspError(
+            `the numerical aggregate '${out.name}' has no default, so an empty selection would be None, which a numerical encoding cannot hold; give a default, e.g. aggregate(s, x, 0)`,
+            range(s),
+          );
+        }
+        push(heads, p.layer, aggregateHead(out.name, literalsOf(s.selector), coldness, layout(s.sop), out, s.default));
+        break;
+      }
+      case "selectorWidth": {
+        const tmp = `${out.name}.attention_to_BOS`;
+        scratchDirs.push(tmp);
+        push(heads, p.layer, selectorWidthHead(out.name, literalsOf(s.selector), coldness, tmp));
+        push(mlps, p.layer, selectorWidthMlp(out.name, tmp, opts.maxLen, out));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return assemble({
+    nodes: graph.nodes, names: graph.names, infos, allocation, heads, mlps, scratchDirs,
+    output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source,
+  });
+}
+
+/** The program's own tokens and indices nodes (fresh ones if the output never reads them). */
+function findPrimitives(sop: SOp): { tokens: SOp; indices: SOp } {
+  const nodes = topologicalOrder(sop);
+  const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
+  const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
+  return { tokens, indices };
+}
+
+/** A function value where the interpreter would raise is outside the domain: no output. */
+function safe(f: () => Atom): Atom | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,120 @@
+// Pass 1: from the interpreter's graph to the graph the compiler schedules. It lowers what has no
+// block of its own (`length` becomes selector_width of an always-true select, as in Tracr), fuses
+// chains of elementwise maps into one lookup (one MLP instead of several), and names every node
+// uniquely so residual directions can be named after it.
+import { make, topologicalOrder, type MapOp, type RaspNode, type SOp, type Selector, type SequenceMapOp } from "../rasp/ops.js";
+import type { Atom } from "../rasp/values.js";
+
+export interface Graph {
+  readonly output: SOp;
+  /** Every node, children before parents. */
+  readonly nodes: readonly RaspNode[];
+  /** A unique, readable name per node id. */
+  readonly names: ReadonlyMap<number, string>;
+  readonly tokens: SOp;
+  readonly indices: SOp;
+}
+
+/** Rewrites a graph bottom-up; `rewrite` sees a node whose children are already rewritten. */
+function rebuild(root: RaspNode, rewrite: (n: RaspNode, child: (c: RaspNode) => RaspNode) => RaspNode): RaspNode {
+  const done = new Map<number, RaspNode>();
+  for (const n of topologicalOrder(root)) done.set(n.id, rewrite(n, (c) => done.get(c.id)!));
+  return done.get(root.id)!;
+}
+
+function withChildren(n: RaspNode, child: (c: RaspNode) => RaspNode): RaspNode {
+  const s = (x: SOp) => child(x) as SOp;
+  const sel = (x: Selector) => child(x) as Selector;
+  let out: RaspNode;
+  switch (n.kind) {
+    case "tokens":
+    case "indices":
+    case "length":
+    case "constant":
+      return n;
+    case "map":
+      if (child(n.input) === n.input) return n;
+      out = make.map(n.f, s(n.input), n.label, n.range);
+      break;
+    case "sequenceMap":
+      if (n.inputs.every((i) => child(i) === i)) return n;
+      out = make.sequenceMap(n.f, n.inputs.map(s), n.label, n.range);
+      break;
+    case "aggregate":
+      if (child(n.selector) === n.selector && child(n.sop) === n.sop) return n;
+      out = make.aggregate(sel(n.selector), s(n.sop), n.default, n.label, n.range);
+      break;
+    case "selectorWidth":
+      if (child(n.selector) === n.selector) return n;
+      out = make.selectorWidth(sel(n.selector), n.label, n.range);
+      break;
+    case "select":
+      if (child(n.keys) === n.keys && child(n.queries) === n.queries) return n;
+      return make.select(s(n.keys), s(n.queries), n.comparison, n.label, n.range);
+    case "selectorAnd":
+      return make.and(sel(n.left), sel(n.right), n.label, n.range);
+    case "selectorOr":
+      return make.or(sel(n.left), sel(n.right), n.label, n.range);
+    case "selectorNot":
+      return make.not(sel(n.inner), n.label, n.range);
+  }
+  (out as SOp).encoding = n.encoding;
+  return out;
+}
+
+/**
+ * `f(g(x))` as one map of x, and `f(g(x, y))` as one sequence map of x and y: the composed lookup
+ * table is no larger than the outer one, and it saves an MLP layer. The inner node stays in the
+ * graph if anything else reads it.
+ */
+function fuseMap(n: MapOp): SOp {
+  const inner = n.input;
+  if (inner.kind === "map" && inner.encoding !== "numerical") {
+    const f = n.f;
+    const g = inner.f;
+    const fused = make.map((x) => {
+      const y = g(x);
+      return y === null ? null : f(y);
+    }, inner.input, n.label, n.range);
+    fused.encoding = n.encoding;
+    return fuseMap(fused);
+  }
+  if (inner.kind === "sequenceMap" && inner.encoding !== "numerical") {
+    const f = n.f;
+    const g = inner.f;
+    const fused: SequenceMapOp = make.sequenceMap((...xs: Atom[]) => {
+      const y = g(...xs);
+      return y === null ? null : f(y);
+    }, inner.inputs, n.label, n.range);
+    fused.encoding = n.encoding;
+    return fused;
+  }
+  return n;
+}
+
+export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp }): Graph {
+  const { tokens, indices } = primitives;
+  const root = rebuild(output, (n, child) => {
+    if (n.kind === "length") {
+      // Tracr's make_length: the number of positions an always-true select picks.
+      const all = make.select(tokens, tokens, "true", "all positions", n.range);
+      const width = make.selectorWidth(all, "length", n.range);
+      width.encoding = n.encoding;
+      return width;
+    }
+    const rebuilt = withChildren(n, child);
+    if (rebuilt.kind === "map") return fuseMap(rebuilt);
+    return rebuilt;
+  }) as SOp;
+  const nodes = topologicalOrder(root);
+  const names = new Map<number, string>();
+  const used = new Map<string, number>();
+  for (const n of nodes) {
+    let base = n.kind === "constant" ? `const(${String(n.value)})` : n.label.replace(/[:\s]+/g, (m) => (m.includes(":") ? "_" : " ")).trim() || n.kind;
+    if (n === root) base = output.label;
+    const count = used.get(base) ?? 0;
+    used.set(base, count + 1);
+    names.set(n.id, count === 0 ? base : `${base}#${count + 1}`);
+  }
+  return { output: root, nodes, names, tokens, indices };
+}
