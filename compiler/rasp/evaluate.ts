@@ -5,7 +5,7 @@
 //   - a mean of booleans counts True as 1.
 import type { SourceRange } from "../language/ast.js";
 import { RaspError, fileStart } from "../language/diagnostics.js";
-import { topologicalOrder, type RaspNode, type SOp, type Selector, type SelectComparison } from "./ops.js";
+import { children, topologicalOrder, type RaspNode, type SOp, type Selector, type SelectComparison } from "./ops.js";
 import { AtomError, atomEquals, compareAtoms, formatAtom, isNumeric, type Atom } from "./values.js";
 
 /** A selector's value: `matrix[q][k]` is 1 when query position q selects key position k. */
@@ -70,15 +70,64 @@ function isConflict(x: Atom | AggregateConflict): x is AggregateConflict {
  * A graph prepared for evaluation on many inputs: the topological order is computed once.
  * `run` returns every node's value, keyed by node id.
  */
+export interface EvaluatorOptions {
+  /**
+   * Tracr's evaluator, like ours, raises when a categorical aggregate averages differing values.
+   * With this set, such a position is instead marked undefined (its value is null) and the mark
+   * spreads to every value computed from it, so a verifier can compare the positions that are
+   * defined (max_identifier's answer at position 1, say, while position 0 is undefined).
+   */
+  readonly undefinedOnConflict?: boolean;
+}
+
 export class GraphEvaluator {
   readonly order: RaspNode[];
+  /** After `run` with undefinedOnConflict: the undefined positions (or selector rows) per node id. */
+  readonly undefinedAt = new Map<number, Uint8Array>();
 
-  constructor(readonly root: RaspNode) {
+  constructor(readonly root: RaspNode, private readonly options: EvaluatorOptions = {}) {
     this.order = topologicalOrder(root);
   }
 
+  /** Marks spread elementwise from inputs; through a selector from its query row and every key. */
+  private spreadUndefined(node: RaspNode, n: number): Uint8Array | null {
+    const marks = (c: RaspNode) => this.undefinedAt.get(c.id);
+    let out: Uint8Array | null = null;
+    const mark = (i: number) => ((out ??= new Uint8Array(n))[i] = 1);
+    const all = () => {
+      for (let i = 0; i < n; i++) mark(i);
+    };
+    switch (node.kind) {
+      case "select": {
+        const k = marks(node.keys);
+        const q = marks(node.queries);
+        if (k && k.some((x) => x)) all();
+        else if (q) q.forEach((x, i) => x && mark(i));
+        break;
+      }
+      case "aggregate": {
+        const s = marks(node.selector);
+        const v = marks(node.sop);
+        if (s) s.forEach((x, i) => x && mark(i));
+        if (v && v.some((x) => x)) {
+          const m = this.lastValues!.get(node.selector.id) as SelectorMatrix;
+          m.forEach((row, q) => row.forEach((sel, k) => sel && v[k] && mark(q)));
+        }
+        break;
+      }
+      default:
+        for (const c of children(node)) marks(c)?.forEach((x, i) => x && mark(i));
+    }
+    return out;
+  }
+
+  private lastValues: Map<number, NodeValue> | null = null;
+
   run(input: readonly Atom[]): Map<number, NodeValue> {
     const values = new Map<number, NodeValue>();
+    this.lastValues = values;
+    this.undefinedAt.clear();
+    const lenient = this.options.undefinedOnConflict === true;
     const n = input.length;
     const sop = (s: SOp): Atom[] => values.get(s.id) as Atom[];
     const sel = (s: Selector): SelectorMatrix => values.get(s.id) as SelectorMatrix;
@@ -133,6 +182,11 @@ export class GraphEvaluator {
             const row = m[q]!;
             for (let k = 0; k < n; k++) if (row[k]) picked.push(xs[k]!);
             const r = aggregateValues(picked, node.default);
+            if (isConflict(r) && lenient) {
+              (this.undefinedAt.get(node.id) ?? this.undefinedAt.set(node.id, new Uint8Array(n)).get(node.id)!)[q] = 1;
+              out[q] = null;
+              continue;
+            }
             if (isConflict(r)) {
               fail(node, `aggregate at position ${q} selects differing non-numeric values (${r.conflict.map(formatAtom).join(", ")}); it can only average numbers`);
             }
@@ -176,6 +230,14 @@ export class GraphEvaluator {
           break;
       }
       values.set(node.id, v);
+      if (lenient) {
+        const spread = this.spreadUndefined(node, n);
+        if (spread) {
+          const own = this.undefinedAt.get(node.id);
+          if (own) spread.forEach((x, i) => x && (own[i] = 1));
+          else this.undefinedAt.set(node.id, spread);
+        }
+      }
     }
     return values;
   }
