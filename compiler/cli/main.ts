@@ -45,7 +45,67 @@ program
   .description("interactive RASP session in the manner of Weiss's REPL")
   .argument("[file]", "a .rasp file to load first")
   .addOption(new Option("--no-color", "plain output"))
-  .action((file: string | undefined) => runCommand(async (sources) => (await import("./commands/repl.js")).repl(file, sources)));
+  .action((file: string | undefined, opts: { color?: boolean }) =>
+    runCommand(async (sources) => (await import("./commands/repl.js")).repl(file, sources, { color: opts.color })),
+  );
+
+program
+  .command("compile")
+  .description("compile a RASP program into transformer weights; prints layers, heads, d_model, MLP widths, parameters")
+  .argument("<file>", "a .rasp program")
+  .requiredOption("--vocab <json>", 'the input vocabulary, a JSON array of tokens, e.g. \'["a","b"]\'')
+  .requiredOption("--max-len <n>", "the longest input the model must handle")
+  .requiredOption("-o, --output <model.json>", "where to write the model file")
+  .option("--sop <name>", "the s-op to compile", "out")
+  .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
+  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string }) =>
+    runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
+  );
+
+program
+  .command("exec")
+  .description("run a compiled model on inputs")
+  .argument("<model>", "a model file written by `raspc compile`")
+  .option("--input <json>", 'one input, a JSON array of tokens, e.g. \'["a","b"]\'')
+  .option("--inputs <file.jsonl>", "a file with one JSON array of tokens per line")
+  .option("--json", "print one JSON result per input line")
+  .action((model: string, opts: { input?: string; inputs?: string; json?: boolean }) =>
+    runCommand(async () => (await import("./commands/exec.js")).exec(model, opts)),
+  );
+
+program
+  .command("verify")
+  .description("compile a program and compare the compiled model with the interpreter on many inputs")
+  .argument("<file>", "a .rasp program")
+  .requiredOption("--vocab <json>", 'the input vocabulary, a JSON array of tokens, e.g. \'["a","b"]\'')
+  .requiredOption("--max-len <n>", "the longest input the model must handle")
+  .option("--sop <name>", "the s-op to compile", "out")
+  .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
+  .option("--samples <k>", "check K random inputs (default 1000)")
+  .option("--exhaustive", "check every input of every length 1..max-len")
+  .option("--seed <s>", "seed for the random inputs (default 0)")
+  .action((file: string, opts: { vocab: string; maxLen: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; seed?: string }) =>
+    runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
+  );
+
+program
+  .command("inspect")
+  .description("show a compiled model's layer plan, residual layout and parameters; --html draws its weights")
+  .argument("<model>", "a model file written by `raspc compile`")
+  .option("--json", "print the summary as JSON")
+  .option("--html <out.html>", "write a self-contained HTML page with heatmaps of every weight matrix")
+  .action((model: string, opts: { json?: boolean; html?: string }) =>
+    runCommand(async () => (await import("./commands/inspect.js")).inspect(model, opts)),
+  );
+
+// `raspc run ... | head`: a reader that stops early is no reason for a stack trace. Leave quietly
+// with the status so far.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    const soFar = typeof process.exitCode === "number" ? process.exitCode : 0;
+    process.exit(err.code === "EPIPE" ? soFar : 1);
+  });
+}
 
 async function main(): Promise<void> {
   try {

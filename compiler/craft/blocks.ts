@@ -39,7 +39,9 @@ export const BOS_DIR = "tokens:BOS";
 export const ONE_DIR = "one";
 
 export function dirName(sop: string, value: Atom): string {
-  return `${sop}:${formatAtom(value)}`;
+  // Full precision for fractions: two values that print alike must still get two directions.
+  const shown = typeof value === "number" && !Number.isInteger(value) ? String(value) : formatAtom(value);
+  return `${sop}:${shown}`;
 }
 
 /** A categorical s-op's value directions (None has none). */

@@ -160,9 +160,13 @@ export class Interpreter {
     const from = s.range.file;
     const target = path.resolve(path.dirname(from), s.path);
     const shown = path.relative(process.cwd(), target) || target;
-    const cycleAt = this.loading.indexOf(target);
-    if (cycleAt >= 0 || path.resolve(from) === target) {
-      const chain = [...this.loading.slice(Math.max(0, cycleAt)), target].map((f) => path.relative(process.cwd(), f) || f);
+    // The files being loaded, outermost first, ending with the one this statement is in (each once).
+    const fromPath = path.resolve(from);
+    const pushFrom = this.loading[this.loading.length - 1] !== fromPath;
+    const stack = pushFrom ? [...this.loading, fromPath] : this.loading;
+    const cycleAt = stack.indexOf(target);
+    if (cycleAt >= 0) {
+      const chain = [...stack.slice(cycleAt), target].map((f) => path.relative(process.cwd(), f) || f);
       throw new RaspError(`load cycle: ${chain.join(" -> ")}`, s.pathRange);
     }
     let text: string;
@@ -171,7 +175,7 @@ export class Interpreter {
     } catch (e) {
       throw new RaspError(`cannot load "${s.path}": ${(e as Error).message}`, s.pathRange);
     }
-    this.loading.push(path.resolve(from));
+    if (pushFrom) this.loading.push(fromPath);
     this.loading.push(target);
     try {
       this.sources.set(shown, text);
@@ -180,7 +184,7 @@ export class Interpreter {
       for (const st of parsed.program.statements) this.exec(st, this.globals);
     } finally {
       this.loading.pop();
-      this.loading.pop();
+      if (pushFrom) this.loading.pop();
     }
   }
 
@@ -458,6 +462,7 @@ export class Interpreter {
   private index(e: A.IndexExpr, env: Env): Value {
     const target = this.eval(e.target, env);
     const idx = this.eval(e.index, env);
+    if (isSOp(idx) && (Array.isArray(target) || typeof target === "string" || target instanceof RaspDict)) return this.lookupTable(e, target, idx);
     if (Array.isArray(target) || typeof target === "string") {
       if (typeof idx !== "number" || !Number.isInteger(idx)) throw new RaspError(`an index into a ${Array.isArray(target) ? "list" : "string"} must be an integer, got ${kindOf(idx)}`, e.index.range);
       const n = target.length;
@@ -479,6 +484,44 @@ export class Interpreter {
       return make.aggregate(sel, target, null, label, e.range);
     }
     throw new RaspError(`cannot index into ${kindOf(target)}`, e.target.range);
+  }
+
+  /**
+   * `table[sop]` with a list, string or dict of atoms: an elementwise lookup, as in Weiss's REPL
+   * (`b = [5, 8, 2]; b[indices]`, `d[tokens]`). A position whose index is missing is an error
+   * when the s-op is evaluated, like Python's IndexError/KeyError.
+   */
+  private lookupTable(e: A.IndexExpr, table: ListValue | string | RaspDict, idx: SOp): Value {
+    const label = this.label(e);
+    if (table instanceof RaspDict) {
+      const entries = table.items();
+      if (!entries.every(([, v]) => isAtom(v))) throw new RaspError("an s-op can only index a dict whose values are atoms", e.target.range);
+      return make.map(
+        (k) => {
+          const v = table.get(k);
+          if (v === undefined) throw new AtomError(`key ${formatValue(k)} is not in the dict`);
+          return v as Atom;
+        },
+        idx,
+        label,
+        e.range,
+      );
+    }
+    const what = typeof table === "string" ? "string" : "list";
+    const items = typeof table === "string" ? [...table] : table;
+    if (!items.every(isAtom)) throw new RaspError("an s-op can only index a list of atoms", e.target.range);
+    const atoms = items as Atom[];
+    return make.map(
+      (i) => {
+        const k = typeof i === "boolean" ? Number(i) : i;
+        if (typeof k !== "number" || !Number.isInteger(k)) throw new AtomError(`an index into a ${what} must be an integer, got ${formatValue(i)}`);
+        if (k >= atoms.length || k < -atoms.length) throw new AtomError(`index ${k} is out of range for a ${what} of length ${atoms.length}`);
+        return atoms[k < 0 ? atoms.length + k : k]!;
+      },
+      idx,
+      label,
+      e.range,
+    );
   }
 
   private range(e: A.RangeExpr, env: Env): Value {

@@ -174,6 +174,15 @@ export function staticCheck(program: A.Program, readFile: (file: string) => stri
     }
   };
   // Top-level scope: every global of the file and its loads (use-before-definition shows up when it runs).
-  statements(program.statements, { names: globals, parent: null });
+  const top: Scope = { names: globals, parent: null };
+  for (const s of program.statements) {
+    try {
+      statements([s], top);
+    } catch (e) {
+      // A very long operator chain (`1 + 1 + ... + 1`, tens of thousands of terms) is deeper than the stack.
+      if (!(e instanceof RangeError)) throw e;
+      diagnostics.push({ severity: "error", message: "this statement nests too deeply to check (an expression with tens of thousands of operators?)", range: s.range });
+    }
+  }
   return diagnostics;
 }

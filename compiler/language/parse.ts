@@ -1,13 +1,17 @@
 // Source text → AST, or diagnostics. Never throws for any input text.
-import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
 import type { Program, SourceRange } from "./ast.js";
 import { rangeAt, type Diagnostic } from "./diagnostics.js";
-import { raspLexer, LParen, LBracket, LBrace, RParen, RBracket, RBrace } from "./lexer.js";
+import { raspLexer, Comma, Identifier, LParen, LBracket, LBrace, RParen, RBracket, RBrace, Semicolon } from "./lexer.js";
 import { raspParser } from "./parser.js";
 import { cstToAst } from "./cstToAst.js";
 
-/** Deeper nesting than this is almost surely generated or broken, and would exhaust the stack. */
-export const MAX_NESTING = 256;
+/**
+ * Deeper nesting than this is almost surely generated or broken, and would exhaust the stack.
+ * Each bracket level costs about a dozen rule frames, and at Node's default stack size nested
+ * lists overflow at about 150 levels, so the limit sits well below that.
+ */
+export const MAX_NESTING = 100;
 
 export interface ParseResult {
   readonly program: Program | null;
@@ -41,33 +45,68 @@ function tokenRange(file: string, t: IToken): SourceRange {
   };
 }
 
+/** What a parser rule stands for, in words; rule names never reach a user. */
+function ruleWords(rule: string): string {
+  if (rule === "forLoop") return "a statement (a loop body cannot be empty)";
+  if (rule === "statement" || rule === "program" || rule === "functionDef") return "a statement";
+  if (rule === "idsList") return "a name";
+  return "an expression";
+}
+
+const STATEMENT_START = "expected the start of a statement";
+
+/**
+ * A statement that starts with a name fails on a later token (`x y = 1;`, `a, = 1;`): Chevrotain
+ * reports the name, but the token that breaks the statement is the one to point at.
+ */
+function statementCulprit(e: IRecognitionException, tokens: readonly IToken[], index: ReadonlyMap<IToken, number>): { token: IToken; message: string } | null {
+  const rule = e.context.ruleStack[e.context.ruleStack.length - 1];
+  if (e.name !== "NoViableAltException" || rule !== "statement" || e.token.tokenType !== Identifier) return null;
+  let i = index.get(e.token);
+  if (i === undefined) return null;
+  for (;;) {
+    const name = tokens[i]!;
+    const next = tokens[i + 1];
+    if (!next) return { token: name, message: `unexpected end of file after '${name.image}': expected '=', ';' or an operator` };
+    if (next.tokenType !== Comma) {
+      return { token: next, message: `unexpected ${describeFound(next)} after '${name.image}': expected '=', ';' or an operator` };
+    }
+    const afterComma = tokens[i + 2];
+    if (!afterComma) return { token: next, message: "unexpected end of file after ',': expected a name to assign to" };
+    if (afterComma.tokenType !== Identifier) return { token: afterComma, message: `unexpected ${describeFound(afterComma)}: expected a name to assign to` };
+    i += 2;
+  }
+}
+
 function syntaxMessage(e: IRecognitionException): string {
   const found = describeFound(e.token);
   switch (e.name) {
     case "MismatchedTokenException": {
       const m = /-->\s*(\w+)\s*<--/.exec(e.message);
+      // Expecting the end of the input means a statement could not start here.
+      if (m?.[1] === "EOF") return `unexpected ${found}: ${STATEMENT_START}`;
       const expected = m ? (TOKEN_WORDS[m[1]!] ?? `'${m[1]!.toLowerCase()}'`) : "something else";
       return `expected ${expected} but found ${found}`;
     }
     case "NotAllInputParsedException":
-      return `unexpected ${found}: expected the start of a statement`;
+      return `unexpected ${found}: ${STATEMENT_START}`;
     case "EarlyExitException":
-    case "NoViableAltException": {
-      const rule = e.context.ruleStack[e.context.ruleStack.length - 1] ?? "statement";
-      const what = rule === "statement" || rule === "program" ? "a statement" : rule.includes("xpr") || rule === "primary" ? "an expression" : rule;
-      return `unexpected ${found}: expected ${what}`;
-    }
+    case "NoViableAltException":
+      return `unexpected ${found}: expected ${ruleWords(e.context.ruleStack[e.context.ruleStack.length - 1] ?? "statement")}`;
     default:
       return `syntax error at ${found}`;
   }
 }
 
 /** An end of file inside an open construct points at the end of the last real token. */
-function errorRange(file: string, source: string, tokens: IToken[], e: IRecognitionException): SourceRange {
-  if (e.token.tokenType.name !== "EOF" && !Number.isNaN(e.token.startOffset)) return tokenRange(file, e.token);
+function errorRange(file: string, source: string, tokens: readonly IToken[], token: IToken): SourceRange {
+  if (token.tokenType.name !== "EOF" && !Number.isNaN(token.startOffset)) return tokenRange(file, token);
   const last = tokens[tokens.length - 1];
   return last ? tokenRange(file, last) : rangeAt(file, source, Math.max(0, source.length - 1));
 }
+
+/** Enough to fix a file in one go without flooding a terminal. */
+export const MAX_SYNTAX_ERRORS = 50;
 
 const OPENERS = new Set<TokenType>([LParen, LBracket, LBrace]);
 const CLOSERS = new Set<TokenType>([RParen, RBracket, RBrace]);
@@ -77,8 +116,8 @@ export function parseProgram(file: string, source: string): ParseResult {
   const lexed = raspLexer.tokenize(source);
   for (const err of lexed.errors) {
     const ch = source.slice(err.offset, err.offset + 1);
-    const shown = ch === '"' ? 'a string that is not closed on its line' : `character '${ch}'`;
-    diagnostics.push({ severity: "error", message: `unexpected ${shown}`, range: rangeAt(file, source, err.offset, Math.max(1, err.length)) });
+    const message = ch === '"' ? "this string is not closed on its line" : `unexpected character '${ch}'`;
+    diagnostics.push({ severity: "error", message, range: rangeAt(file, source, err.offset, Math.max(1, err.length)) });
   }
   // Guard the recursive-descent parser against nesting that would exhaust the stack.
   let depth = 0;
@@ -91,23 +130,53 @@ export function parseProgram(file: string, source: string): ParseResult {
     }
   }
   const parser = raspParser();
-  parser.input = lexed.tokens;
-  let cst;
-  try {
-    cst = parser.program();
-  } catch (err) {
-    if (err instanceof RangeError) {
-      diagnostics.push({ severity: "error", message: "the program nests too deeply to parse", range: rangeAt(file, source, 0) });
-      return { program: null, diagnostics };
+  const tokens = lexed.tokens;
+  const index = new Map<IToken, number>(tokens.map((t, i) => [t, i]));
+  let cst: CstNode | undefined;
+  // When an error stops the parser before the end (it cannot resynchronise at a statement), it
+  // starts again after the next ';', so that one run reports the errors of later statements too.
+  // Each restart begins past where the last one stopped, so the total work stays linear.
+  for (let start = 0; start < tokens.length || start === 0; ) {
+    parser.input = start === 0 ? tokens : tokens.slice(start);
+    let roundCst;
+    try {
+      roundCst = parser.program();
+    } catch (err) {
+      if (err instanceof RangeError) {
+        diagnostics.push({ severity: "error", message: "the program nests too deeply to parse", range: rangeAt(file, source, 0) });
+        return { program: null, diagnostics };
+      }
+      throw err;
     }
-    throw err;
+    if (start === 0) cst = roundCst;
+    let stop: IToken | null = null;
+    // Recovery can fail several times on one token (a statement, then the block around it, then
+    // the program); the first report is the one that explains it.
+    const reported = new Set<IToken>();
+    for (const e of parser.errors) {
+      if (e.name === "NotAllInputParsedException") stop = e.token;
+      if (reported.has(e.token)) continue;
+      reported.add(e.token);
+      const culprit = statementCulprit(e, tokens, index);
+      const token = culprit?.token ?? e.token;
+      diagnostics.push({ severity: "error", message: culprit?.message ?? syntaxMessage(e), range: errorRange(file, source, tokens, token) });
+    }
+    const at = stop ? index.get(stop) : undefined;
+    if (at === undefined || diagnostics.length >= MAX_SYNTAX_ERRORS) break;
+    let next = at;
+    while (next < tokens.length && tokens[next]!.tokenType !== Semicolon) next++;
+    next++;
+    // Closing braces right after the bad statement most likely close the block it was in.
+    while (next < tokens.length && tokens[next]!.tokenType === RBrace) next++;
+    start = next;
   }
-  for (const e of parser.errors) {
-    diagnostics.push({ severity: "error", message: syntaxMessage(e), range: errorRange(file, source, lexed.tokens, e) });
+  if (diagnostics.length > 0) {
+    const sorted = dedupe(diagnostics).sort((a, b) => a.range.startOffset - b.range.startOffset);
+    return { program: null, diagnostics: sorted.slice(0, MAX_SYNTAX_ERRORS) };
   }
-  if (diagnostics.length > 0) return { program: null, diagnostics: dedupe(diagnostics) };
   try {
-    return { program: { file, source, statements: cstToAst(file, cst) }, diagnostics };
+    // The first round parsed the whole input and, with no diagnostics, is the only round.
+    return { program: { file, source, statements: cstToAst(file, cst!) }, diagnostics };
   } catch (err) {
     if (err instanceof RangeError) {
       diagnostics.push({ severity: "error", message: "the program nests too deeply to parse", range: rangeAt(file, source, 0) });
@@ -117,11 +186,11 @@ export function parseProgram(file: string, source: string): ParseResult {
   }
 }
 
-/** Error recovery can report the same spot twice; one message per place is enough. */
+/** Error recovery can report the same spot twice; one message per place (the first) is enough. */
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return ds.filter((d) => {
-    const key = `${d.range.startOffset}:${d.message}`;
+    const key = `${d.range.file}:${d.range.startOffset}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -28,6 +28,7 @@ export function typeName(a: Atom): string {
 }
 
 export function describeAtom(a: Atom): string {
+  if (a === null) return "None"; // not "None None"
   return `${typeName(a)} ${formatAtom(a)}`;
 }
 

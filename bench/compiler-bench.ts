@@ -1,0 +1,119 @@
+// Compiler benchmark: `npx tsx bench/compiler-bench.ts [--runs N] [--skip-verify]`.
+//
+// For every rasp-programs/*.rasp, compiled with its suggested vocabulary (rasp-programs/README.md)
+// at max length 10: the median in-process compile time over N runs (default 20), and the model's
+// layers, heads, d_model, MLP hidden widths and parameters; then the compile time at max length
+// 40 (target < 1 s). Last, the wall time of `raspc verify --samples 10000` on sort.rasp at max
+// length 10 (target < 10 s), run as a user runs it: the built CLI (bin/raspc.js) when dist/ has
+// one, else the sources through tsx. Prints Markdown.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { compileSOp } from "../compiler/compiler/compile.js";
+import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
+import { modelStats } from "../compiler/model/stats.js";
+import type { SOp } from "../compiler/rasp/ops.js";
+import type { Atom } from "../compiler/rasp/values.js";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const PROGRAMS = path.join(ROOT, "rasp-programs");
+
+const letters = (from: string, to: string): string[] =>
+  Array.from({ length: to.charCodeAt(0) - from.charCodeAt(0) + 1 }, (_, i) => String.fromCharCode(from.charCodeAt(0) + i));
+
+/** The vocabulary each program is meant for (rasp-programs/README.md, "Vocab" column). */
+const VOCAB: Record<string, Atom[]> = {
+  "count.rasp": ["a", "b", "c"],
+  "count_less_freq.rasp": ["a", "b", "c", "d"],
+  "counter.rasp": letters("a", "i"),
+  "detect_pattern.rasp": ["a", "b", "c"],
+  "frac_prevs.rasp": ["h", "e", "l", "o"],
+  "hist.rasp": ["a", "b", "c", "d"],
+  "length.rasp": ["a", "b", "c", "d"],
+  "max_identifier.rasp": letters("a", "z"),
+  "nary_sequencemap.rasp": [1, 2, 3],
+  "pair_balance.rasp": ["a", "b", "c", "(", ")"],
+  "reverse.rasp": ["a", "b", "c", "d"],
+  "shift_by.rasp": ["a", "b", "c", "d"],
+  "shuffle_dyck.rasp": ["a", "b", "c", "(", ")"],
+  "shuffle_dyck2.rasp": ["(", ")", "{", "}"],
+  "sort.rasp": [1, 2, 3, 4],
+  "sort_freq.rasp": [1, 2, 3, 4],
+  "sort_unique.rasp": [1, 2, 3, 4],
+};
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function ms(x: number): string {
+  return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0);
+}
+
+function timeCompile(sop: SOp, file: string, vocab: Atom[], maxLen: number, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    compileSOp(sop, { vocab, maxLen }, { file, text: "", sop: "out" });
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+function main(): void {
+  const runs = arg("--runs", 20);
+  const rows: string[] = [];
+  rows.push("| program | vocab | compile ms (median, max len 10) | layers | heads | d_model | MLP hidden | params | compile ms at max len 40 |");
+  rows.push("|---|---|---|---|---|---|---|---|---|");
+  const files = fs.readdirSync(PROGRAMS).filter((f) => f.endsWith(".rasp")).sort();
+  let worst40 = 0;
+  for (const f of files) {
+    const vocab = VOCAB[f];
+    if (!vocab) {
+      rows.push(`| ${f} | (no vocabulary known) | | | | | | | |`);
+      continue;
+    }
+    const file = path.join("rasp-programs", f);
+    let sop: SOp;
+    try {
+      sop = outputSOp(loadProgram(path.join(PROGRAMS, f)), "out");
+    } catch (err) {
+      rows.push(`| ${f} | | load failed: ${(err as Error).message.split("\n")[0]} | | | | | | |`);
+      continue;
+    }
+    const shownVocab = vocab.length > 6 ? `${vocab.length} tokens` : vocab.map((v) => JSON.stringify(v)).join(" ");
+    try {
+      const model = compileSOp(sop, { vocab, maxLen: 10 }, { file, text: "", sop: "out" });
+      const s = modelStats(model);
+      const t10 = timeCompile(sop, file, vocab, 10, runs);
+      const t40 = timeCompile(sop, file, vocab, 40, Math.max(3, Math.floor(runs / 4)));
+      worst40 = Math.max(worst40, t40);
+      rows.push(`| ${f} | ${shownVocab} | ${ms(t10)} | ${s.layers} | ${s.heads} | ${s.dModel} | ${s.mlpHidden.join(", ")} | ${s.params.toLocaleString("en-US")} | ${ms(t40)}${t40 >= 1000 ? " (over 1 s)" : ""} |`);
+    } catch (err) {
+      rows.push(`| ${f} | ${shownVocab} | not compiled: ${(err as Error).message.split("\n")[0]!.replace(/\|/g, "\\|")} | | | | | | |`);
+    }
+  }
+  process.stdout.write(`## Compiler (${runs} runs per median; Node ${process.version})\n\n${rows.join("\n")}\n\n`);
+  process.stdout.write(`Slowest compile at max length 40: ${ms(worst40)} ms (target < 1000 ms).\n\n`);
+
+  if (process.argv.includes("--skip-verify")) return;
+  const built = fs.existsSync(path.join(ROOT, "dist/cli/main.js"));
+  const cli = built ? [path.join(ROOT, "bin/raspc.js")] : ["--import", "tsx", path.join(ROOT, "compiler/cli/main.ts")];
+  const args = ["verify", "rasp-programs/sort.rasp", "--vocab", "[1,2,3,4]", "--max-len", "10", "--samples", "10000"];
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [...cli, ...args], { cwd: ROOT, encoding: "utf8" });
+  const wall = (performance.now() - t) / 1000;
+  const summary = (r.stdout ?? "").trim().split("\n").pop() ?? "";
+  process.stdout.write(`## raspc verify\n\n| command | wall s | result |\n|---|---|---|\n`);
+  process.stdout.write(`| \`raspc ${args.join(" ")}\` (${built ? "built CLI" : "via tsx"}) | ${wall.toFixed(2)} | ${summary.replace(/\|/g, "\\|")} (exit ${r.status}) |\n\n`);
+  process.stdout.write(`Target < 10 s. sort.rasp is written for inputs up to 5 tokens (its max_seq_len); longer inputs make its keys collide, so mismatches here are the program's, not the compiler's.\n`);
+}
+
+main();

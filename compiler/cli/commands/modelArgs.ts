@@ -1,0 +1,110 @@
+// What `compile`, `verify`, `exec` and `inspect` share: parsing the compile options given on the
+// command line, loading the program and compiling it, and showing a model's size.
+import { UsageError } from "../../language/diagnostics.js";
+import { loadProgram, outputSOp } from "../../interpreter/program.js";
+import { readSourceFile } from "../../interpreter/sourceFiles.js";
+import type { CompiledModel } from "../../model/types.js";
+import { formatCount, modelStats } from "../../model/stats.js";
+import type { SOp } from "../../rasp/ops.js";
+import { atomFromJson, formatAtom, type Atom } from "../../rasp/values.js";
+
+export interface CompileArgs {
+  readonly vocab: string;
+  readonly maxLen: string;
+  readonly sop: string;
+  readonly bos?: string;
+}
+
+/** `--vocab '["a","b"]'`: a non-empty JSON array of distinct tokens. */
+export function parseVocab(text: string): Atom[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const shown = text.length > 40 ? text.slice(0, 37) + "..." : text;
+    throw new UsageError(`--vocab: not valid JSON (got ${JSON.stringify(shown)}); give a JSON array of tokens such as '["a","b"]'`);
+  }
+  if (!Array.isArray(value)) throw new UsageError(`--vocab: expected a JSON array of tokens such as '["a","b"]', got ${value === null ? "null" : typeof value}`);
+  if (value.length === 0) throw new UsageError("--vocab: the vocabulary is empty; list at least one token");
+  return value.map((x, i) => {
+    const atom = atomFromJson(x);
+    if (atom === undefined) throw new UsageError(`--vocab: token ${i} is ${Array.isArray(x) ? "an array" : typeof x}; tokens are strings, numbers or booleans`);
+    if (atom === null) throw new UsageError(`--vocab: token ${i} is null; None cannot be an input token`);
+    return atom;
+  });
+}
+
+/** A positive integer option, e.g. `--max-len 10`; `name` is the option as the user typed it. */
+export function parsePositiveInt(text: string, name: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** A non-negative integer option (a seed). */
+export function parseNonNegativeInt(text: string, name: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+export interface CompileTarget {
+  readonly file: string;
+  readonly text: string;
+  readonly sopName: string;
+  readonly sop: SOp;
+}
+
+/** Loads a program and picks its output s-op; sources are recorded for diagnostics. */
+export function loadTarget(file: string, sopName: string, sources: Map<string, string>): CompileTarget {
+  const program = loadProgram(file, (f) => {
+    const text = readSourceFile(f);
+    sources.set(f, text);
+    return text;
+  });
+  for (const [f, text] of program.interpreter.sources) sources.set(f, text);
+  const sop = outputSOp(program, sopName);
+  return { file, text: sources.get(file) ?? "", sopName, sop };
+}
+
+/** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
+export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined): Promise<{ model: CompiledModel; seconds: number }> {
+  const { compileSOp } = await import("../../compiler/compile.js");
+  const start = performance.now();
+  const model = compileSOp(target.sop, { vocab, maxLen, ...(bos !== undefined ? { bos } : {}) }, { file: target.file, text: target.text, sop: target.sopName });
+  return { model, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Two or three lines: layers, heads, d_model, MLP widths, parameters. */
+export function summaryLines(model: CompiledModel, indent = "  "): string[] {
+  const s = modelStats(model);
+  const perLayer = s.layers > 0 ? ` (per layer: ${s.headsPerLayer.join(", ")})` : "";
+  return [
+    `${indent}layers ${s.layers}, heads ${s.heads}${perLayer}, d_model ${s.dModel}`,
+    `${indent}MLP hidden widths: ${s.mlpHidden.length > 0 ? s.mlpHidden.join(", ") : "none"}`,
+    `${indent}parameters: ${formatCount(s.params)} (embeddings ${formatCount(s.paramsBy.embedding)}, attention ${formatCount(s.paramsBy.attention)}, MLPs ${formatCount(s.paramsBy.mlp)}, unembedding ${formatCount(s.paramsBy.unembedding)})`,
+  ];
+}
+
+export function formatSeconds(s: number): string {
+  return s < 10 ? s.toFixed(2) : s.toFixed(1);
+}
+
+/** A short duration with its unit: `4.2 ms`, `1.35 s`. */
+export function formatDuration(s: number): string {
+  return s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${formatSeconds(s)} s`;
+}
+
+/** A list of atoms as a user reads them: `[a, b, None]`. */
+export function showAtoms(xs: readonly Atom[]): string {
+  return `[${xs.map(formatAtom).join(", ")}]`;
+}
+
+/** Weiss's REPL shows an s-op as its name and its values per position; this lines them up (as `run`). */
+export function table(input: readonly Atom[], rows: [string, Atom[]][]): string {
+  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map(formatAtom)]];
+  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(formatAtom)] as [string, string[]])];
+  const nameWidth = Math.max(...all.map(([n]) => n.length));
+  const colWidth = input.map((_, i) => Math.max(...all.map(([, cells]) => cells[i]!.length)));
+  return all.map(([name, cells]) => `${name.padEnd(nameWidth)} | ${cells.map((c, i) => c.padStart(colWidth[i]!)).join(" ")}`).join("\n");
+}

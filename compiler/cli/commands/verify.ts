@@ -1,0 +1,100 @@
+// `raspc verify FILE.rasp --vocab JSON --max-len N [--sop NAME] [--bos BOS]
+//   [--samples K | --exhaustive] [--seed S]`: compile in memory, then compare the compiled model's
+// decoded output with the interpreter's on K random inputs (default 1000) or on every input up to
+// the max length. Inputs on which the interpreter itself raises are skipped and counted.
+import { UsageError } from "../../language/diagnostics.js";
+import { formatAtom, type Atom } from "../../rasp/values.js";
+import { createRunner } from "../../../runtime/runModel.js";
+import { makeRng } from "../../../runtime/random.js";
+import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel } from "../../../runtime/verify.js";
+import { compileTarget, formatDuration, formatSeconds, loadTarget, parseNonNegativeInt, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
+
+export interface VerifyCommandOptions extends CompileArgs {
+  readonly samples?: string;
+  readonly exhaustive?: boolean;
+  readonly seed?: string;
+}
+
+export const DEFAULT_SAMPLES = 1000;
+export const MAX_EXHAUSTIVE = 2_000_000;
+const MAX_SHOWN = 10;
+
+/** A progress bar on stderr, only on a terminal and only for runs long enough to need one. */
+function progressBar(total: number): { update(done: number): void; finish(): void } {
+  const tty = process.stderr.isTTY === true && total >= 2000;
+  let last = 0;
+  const start = performance.now();
+  const draw = (done: number): void => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    const elapsed = (performance.now() - start) / 1000;
+    process.stderr.write(`\rverify [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} ${elapsed.toFixed(1)} s`);
+  };
+  return {
+    update(done) {
+      if (!tty) return;
+      const now = performance.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      draw(done);
+    },
+    finish() {
+      if (tty) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
+
+function showOutputs(xs: readonly Atom[], numerical: boolean): string {
+  return numerical ? `[${xs.map((x) => (typeof x === "number" ? String(Number(x.toPrecision(6))) : formatAtom(x))).join(", ")}]` : showAtoms(xs);
+}
+
+export async function verify(file: string, opts: VerifyCommandOptions, sources: Map<string, string>): Promise<number> {
+  const started = performance.now();
+  const vocab = parseVocab(opts.vocab);
+  const maxLen = parsePositiveInt(opts.maxLen, "--max-len");
+  if (opts.exhaustive && opts.samples !== undefined) throw new UsageError("give either --samples K or --exhaustive, not both");
+  const samples = opts.samples !== undefined ? parsePositiveInt(opts.samples, "--samples") : DEFAULT_SAMPLES;
+  const seed = opts.seed !== undefined ? parseNonNegativeInt(opts.seed, "--seed") : 0;
+  let total = samples;
+  if (opts.exhaustive) {
+    total = exhaustiveCount(vocab.length, maxLen);
+    if (total > MAX_EXHAUSTIVE) {
+      const shown = total > 1e15 ? total.toExponential(2) : total.toLocaleString("en-US");
+      throw new UsageError(
+        `--exhaustive would check ${shown} inputs (${vocab.length} tokens, lengths 1..${maxLen}), more than the limit of ${MAX_EXHAUSTIVE.toLocaleString("en-US")}; use --samples K, or a smaller --max-len or vocabulary`,
+      );
+    }
+  }
+
+  const target = loadTarget(file, opts.sop, sources);
+  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos);
+  const runner = await createRunner(model);
+  const what = opts.exhaustive ? `all ${total} inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`;
+  process.stdout.write(
+    `verify: compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on tfjs-${runner.backend}\n`,
+  );
+  const inputs = opts.exhaustive ? exhaustiveInputs(vocab, maxLen) : randomInputs(vocab, maxLen, samples, makeRng(seed));
+  const bar = progressBar(total);
+  let report;
+  try {
+    report = verifyModel(model, target.sop, inputs, runner, { maxDetails: MAX_SHOWN, onProgress: (done) => bar.update(done) });
+  } finally {
+    bar.finish();
+    runner.dispose();
+  }
+
+  const numerical = model.output.encoding === "numerical";
+  const out: string[] = [];
+  report.mismatches.forEach((m, i) => {
+    out.push(`mismatch ${i + 1}: input ${JSON.stringify(m.input)}`);
+    out.push(`  expected ${showOutputs(m.expected, numerical)}`);
+    out.push(`  got      ${showOutputs(m.got, numerical)}`);
+    if (m.departure !== undefined) out.push(`  ${describeDeparture(m.departure)}`);
+  });
+  if (report.mismatchCount > report.mismatches.length) out.push(`... and ${report.mismatchCount - report.mismatches.length} more mismatches`);
+  if (report.skipped > 0 && report.firstSkipReason) out.push(`skipped inputs: the interpreter raised an error, e.g. ${report.firstSkipReason}`);
+  const elapsed = (performance.now() - started) / 1000;
+  out.push(`verify: ${report.total} inputs, ${report.mismatchCount} mismatches (${report.skipped} skipped: interpreter error), ${formatSeconds(elapsed)} s`);
+  process.stdout.write(out.join("\n") + "\n");
+  return report.mismatchCount > 0 ? 1 : 0;
+}

@@ -1,0 +1,231 @@
+// `raspc compile`, `exec`, `verify` and `inspect` end to end: the CLI runs in a child process, so
+// exit codes and what reaches stdout/stderr are what a user gets. It is bundled from the current
+// sources first (as `npm run build` does, into a scratch folder under node_modules/.cache so the
+// external tensor packages resolve), because starting it through tsx costs ~1 s per run.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clone, copyModel, fracModel } from "./fixtures.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const BUNDLE_DIR = path.join(ROOT, "node_modules/.cache", `raspc-cli-test-${process.pid}`);
+const MAIN = path.join(BUNDLE_DIR, "main.js");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function raspc(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** An error run: exit status 1 and exactly one line on stderr, which is returned. */
+function oneLineError(r: Result): string {
+  expect(r.code, r.stderr).toBe(1);
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
+  return lines[0]!;
+}
+
+let dir: string;
+const HIST = "rasp-programs/hist.rasp";
+const VOCAB = '["a","b","c","d"]';
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-cli-"));
+  // The options of scripts/bundle-cli.js.
+  await build({
+    entryPoints: { main: path.join(ROOT, "compiler/cli/main.ts") },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    outdir: BUNDLE_DIR,
+    external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "error",
+  });
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(BUNDLE_DIR, { recursive: true, force: true });
+});
+
+describe.concurrent("raspc compile, exec, inspect (success)", () => {
+  it("compiles, runs and describes a model", async () => {
+    const model = path.join(dir, "hist.json");
+    const c = await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "5", "-o", model);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^compiled rasp-programs\/hist\.rasp \(s-op out\) in .* -> /);
+    expect(c.stdout).toMatch(/layers 1, heads 1 .*d_model \d+/);
+    expect(c.stdout).toMatch(/MLP hidden widths: \d+/);
+    expect(c.stdout).toMatch(/parameters: [\d,]+/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(".hist.json"))).toEqual([]);
+
+    const e = await raspc("exec", model, "--input", '["a","b","a","c"]');
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toBe("position | 0 1 2 3\ntokens   | a b a c\nout      | 2 1 2 1\n");
+
+    const inputs = path.join(dir, "in.jsonl");
+    fs.writeFileSync(inputs, '["a"]\n\n["d","d","b"]\n');
+    const j = await raspc("exec", model, "--inputs", inputs, "--json");
+    expect(j.code, j.stderr).toBe(0);
+    expect(j.stdout).toBe('{"input":["a"],"output":[1]}\n{"input":["d","d","b"],"output":[2,2,1]}\n');
+
+    const t = await raspc("inspect", model);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain("layer plan:");
+    expect(t.stdout).toMatch(/layer 0 +attn head 0 +out/);
+    expect(t.stdout).toContain("residual layout");
+    expect(t.stdout).toMatch(/2-5 +tokens: a b c d/);
+
+    const js = await raspc("inspect", model, "--json");
+    expect(js.code, js.stderr).toBe(0);
+    const info = JSON.parse(js.stdout) as Record<string, unknown>;
+    expect(info).toMatchObject({ layers: 1, heads: 1 });
+    expect(typeof info.d_model).toBe("number");
+    expect(Array.isArray(info.mlp_hidden)).toBe(true);
+    expect(typeof info.params).toBe("number");
+    expect(Array.isArray(info.plan)).toBe(true);
+
+    const html = path.join(dir, "hist.html");
+    const h = await raspc("inspect", model, "--html", html);
+    expect(h.code, h.stderr).toBe(0);
+    const page = fs.readFileSync(html, "utf8");
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain("<svg");
+    expect(page).toContain("W_Q·W_Kᵀ");
+    expect(page).toContain("tokens:a");
+    // Self-contained: nothing is fetched (the SVG namespace is an identifier, not a request).
+    expect(page.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, "")).not.toMatch(/https?:|<link|src=/);
+  });
+
+  it("verify: hist matches on every input", async () => {
+    const r = await raspc("verify", HIST, "--vocab", VOCAB, "--max-len", "4", "--exhaustive");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\nverify: 340 inputs, 0 mismatches \(0 skipped: interpreter error\), [\d.]+ s\n$/);
+  });
+
+  it("verify: reports mismatches with the layer where they start, exit 1", async () => {
+    // sort.rasp is written for inputs up to 5 tokens; at 8 its keys collide and positions average.
+    const r = await raspc("verify", "rasp-programs/sort.rasp", "--vocab", "[1,2,3,4]", "--max-len", "8", "--samples", "300", "--seed", "1");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/mismatch 1: input \[/);
+    expect(r.stdout).toMatch(/ {2}expected \[.*\]\n {2}got {6}\[.*\]\n {2}first departs at layer \d+ \(s-op \S+, position \d+: expected .*, residual says .*\)/);
+    expect(r.stdout).toMatch(/verify: 300 inputs, [1-9]\d* mismatches \(0 skipped: interpreter error\), [\d.]+ s\n$/);
+  });
+});
+
+describe.concurrent("raspc compile errors: exit 1, one line, no file left", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["bad vocab JSON", ["--vocab", "[a,b]", "--max-len", "5"], /^raspc: --vocab: not valid JSON/],
+    ["vocab not an array", ["--vocab", '"ab"', "--max-len", "5"], /^raspc: --vocab: expected a JSON array/],
+    ["max-len zero", ["--vocab", VOCAB, "--max-len", "0"], /^raspc: --max-len must be a positive integer, got "0"/],
+    ["max-len not a number", ["--vocab", VOCAB, "--max-len", "five"], /^raspc: --max-len must be a positive integer, got "five"/],
+    ["max-len fractional", ["--vocab", VOCAB, "--max-len", "2.5"], /^raspc: --max-len must be a positive integer/],
+  ];
+  for (const [name, args, pattern] of cases) {
+    it(name, async () => {
+      const out = path.join(dir, `${name.replace(/\W+/g, "_")}.json`);
+      const r = await raspc("compile", HIST, ...args, "-o", out);
+      expect(oneLineError(r)).toMatch(pattern);
+      expect(fs.existsSync(out)).toBe(false);
+    });
+  }
+
+  it("output in a missing directory", async () => {
+    const out = path.join(dir, "no-such-dir", "m.json");
+    const r = await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "5", "-o", out);
+    expect(oneLineError(r)).toMatch(/m\.json: cannot write: the directory .*no-such-dir does not exist/);
+    expect(fs.existsSync(path.dirname(out))).toBe(false);
+  });
+
+  it("a missing required option is a usage error (exit 2)", async () => {
+    const r = await raspc("compile", HIST, "--max-len", "5", "-o", path.join(dir, "x.json"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/required option '--vocab <json>' not specified/);
+  });
+});
+
+describe.concurrent("raspc exec and inspect errors", () => {
+  let model: string;
+  beforeAll(() => {
+    model = path.join(dir, "copy.json");
+    fs.writeFileSync(model, JSON.stringify(copyModel(4)));
+  });
+
+  it("unknown token names the token and its position", async () => {
+    const r = await raspc("exec", model, "--input", '["x","q"]');
+    expect(oneLineError(r)).toBe('raspc: --input: token "q" at position 1 is not in the model\'s vocabulary ["x", "y", "z"]');
+  });
+
+  it("an input longer than max-len, with its file and line", async () => {
+    const inputs = path.join(dir, "long.jsonl");
+    fs.writeFileSync(inputs, '["x"]\n["x","y","z","x","y"]\n');
+    const r = await raspc("exec", model, "--inputs", inputs);
+    expect(oneLineError(r)).toBe(`raspc: ${inputs}:2: the input has 5 tokens, longer than the model's max length 4`);
+  });
+
+  it("a model file that fails the schema names the field", async () => {
+    const bad = clone(copyModel(4));
+    bad.layers[0]!.mlp!.w1.pop();
+    const file = path.join(dir, "bad.json");
+    fs.writeFileSync(file, JSON.stringify(bad));
+    const r = await raspc("exec", file, "--input", '["x"]');
+    expect(oneLineError(r)).toBe(`raspc: ${file}: layers[0].mlp.w1: expected 8 rows (residual width), got 7`);
+    const i = await raspc("inspect", file);
+    expect(oneLineError(i)).toBe(`raspc: ${file}: layers[0].mlp.w1: expected 8 rows (residual width), got 7`);
+  });
+
+  it("a missing field and a non-model file", async () => {
+    const bad: Partial<ReturnType<typeof clone<ReturnType<typeof copyModel>>>> = clone(copyModel(4));
+    delete bad.unembedding;
+    const file = path.join(dir, "missing.json");
+    fs.writeFileSync(file, JSON.stringify(bad));
+    expect(oneLineError(await raspc("exec", file, "--input", '["x"]'))).toBe(`raspc: ${file}: unembedding: missing`);
+    expect(oneLineError(await raspc("exec", HIST, "--input", '["x"]'))).toMatch(/hist\.rasp: not valid JSON/);
+  });
+
+  it("numerical outputs are shown to float32 precision", async () => {
+    const file = path.join(dir, "frac.json");
+    fs.writeFileSync(file, JSON.stringify(fracModel(6)));
+    const r = await raspc("exec", file, "--input", '["a","b"]', "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('{"input":["a","b"],"output":[0.3333333,0.3333333]}\n');
+  });
+
+  it("needs exactly one of --input and --inputs", async () => {
+    expect(oneLineError(await raspc("exec", model))).toBe("raspc: give exactly one of --input JSON or --inputs FILE.jsonl");
+  });
+
+  it("inspect --html into a missing directory leaves nothing", async () => {
+    const out = path.join(dir, "nowhere", "m.html");
+    expect(oneLineError(await raspc("inspect", model, "--html", out))).toMatch(/cannot write: the directory .*nowhere does not exist/);
+  });
+});
+
+describe.concurrent("raspc verify errors", () => {
+  it("refuses an exhaustive run that is too large", async () => {
+    const r = await raspc("verify", HIST, "--vocab", VOCAB, "--max-len", "12", "--exhaustive");
+    expect(oneLineError(r)).toMatch(/^raspc: --exhaustive would check 22,369,620 inputs .*more than the limit of 2,000,000; use --samples K/);
+  });
+
+  it("refuses --samples together with --exhaustive, and bad numbers", async () => {
+    expect(oneLineError(await raspc("verify", HIST, "--vocab", VOCAB, "--max-len", "3", "--exhaustive", "--samples", "5"))).toBe(
+      "raspc: give either --samples K or --exhaustive, not both",
+    );
+    expect(oneLineError(await raspc("verify", HIST, "--vocab", VOCAB, "--max-len", "3", "--samples", "-5"))).toBe('raspc: --samples must be a positive integer, got "-5"');
+  });
+});

@@ -1,0 +1,122 @@
+// Compiled programs run on the engines and checked against the interpreter.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileSOp } from "../../compiler/compiler/compile.js";
+import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { readModel, writeModel } from "../../compiler/model/modelFile.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
+import type { SOp } from "../../compiler/rasp/ops.js";
+import type { Atom } from "../../compiler/rasp/values.js";
+import { initTfjs } from "../../runtime/forward.js";
+import { decodeOutputs } from "../../runtime/outputs.js";
+import { referenceForward } from "../../runtime/referenceForward.js";
+import { makeRng } from "../../runtime/random.js";
+import { createRunner } from "../../runtime/runModel.js";
+import { makeTokenizer } from "../../runtime/tokenize.js";
+import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel } from "../../runtime/verify.js";
+import { clone } from "../model/fixtures.js";
+
+beforeAll(async () => {
+  await initTfjs();
+});
+
+/** Loads a program from text (`file` is only a name) or from a file of rasp-programs/. */
+function program(fileOrText: string, asText = false): SOp {
+  const file = asText ? "inline.rasp" : path.join("rasp-programs", fileOrText);
+  const loaded = loadProgram(file, asText ? () => fileOrText : (f) => fs.readFileSync(f, "utf8"));
+  return outputSOp(loaded, "out");
+}
+
+function compile(sop: SOp, vocab: Atom[], maxLen: number): CompiledModel {
+  return compileSOp(sop, { vocab, maxLen }, { file: "test.rasp", text: "", sop: "out" });
+}
+
+async function check(sop: SOp, vocab: Atom[], maxLen: number, inputs: Iterable<Atom[]>) {
+  const model = compile(sop, vocab, maxLen);
+  const runner = await createRunner(model);
+  try {
+    return verifyModel(model, sop, inputs, runner);
+  } finally {
+    runner.dispose();
+  }
+}
+
+describe("compiled programs match the interpreter", () => {
+  const cases: { name: string; sop: () => SOp; vocab: Atom[]; maxLen: number }[] = [
+    { name: 'out = tokens == "a"', sop: () => program('out = tokens == "a";\n', true), vocab: ["a", "b", "c"], maxLen: 5 },
+    { name: "reverse", sop: () => program("reverse.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5 },
+    { name: "hist", sop: () => program("hist.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5 },
+    { name: "sort", sop: () => program("sort.rasp"), vocab: [1, 2, 3, 4], maxLen: 5 },
+    { name: "frac_prevs (numerical)", sop: () => program("frac_prevs.rasp"), vocab: ["h", "e", "l", "o"], maxLen: 5 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: every input up to length ${c.maxLen}`, async () => {
+      const report = await check(c.sop(), c.vocab, c.maxLen, exhaustiveInputs(c.vocab, c.maxLen));
+      expect(report.total).toBe(exhaustiveCount(c.vocab.length, c.maxLen));
+      expect(report.mismatches.map((m) => `${JSON.stringify(m.input)}: ${describeDeparture(m.departure ?? null)}`)).toEqual([]);
+      expect(report.mismatchCount).toBe(0);
+    });
+  }
+
+  it("tfjs and the Float64 reference decode compiled models identically", () => {
+    const model = compile(program("sort.rasp"), [1, 2, 3, 4], 5);
+    const tok = makeTokenizer(model);
+    const ids = [...randomInputs([1, 2, 3, 4], 5, 200, makeRng(3))].map((x) => tok.encode(x, "t"));
+    return createRunner(model).then((runner) => {
+      try {
+        expect(runner.decode(ids)).toEqual(decodeOutputs(model, referenceForward(model, ids)));
+      } finally {
+        runner.dispose();
+      }
+    });
+  });
+
+  it("a compiled model survives the model file unchanged", () => {
+    const model = compile(program("hist.rasp"), ["a", "b", "c", "d"], 5);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-compiled-"));
+    try {
+      writeModel(path.join(dir, "hist.json"), model);
+      expect(readModel(path.join(dir, "hist.json"))).toEqual(model);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("verify explains mismatches", () => {
+  it("finds the layer where a damaged model departs from the interpreter", async () => {
+    const sop = program("hist.rasp");
+    const model = compile(sop, ["a", "b", "c", "d"], 5);
+    // Silence layer 0's MLP output: `out` is never written.
+    const broken = clone(model);
+    for (const row of broken.layers[0]!.mlp!.w2) row.fill(0);
+    const runner = await createRunner(broken);
+    try {
+      const report = verifyModel(broken, sop, [["a", "b", "a"]], runner);
+      expect(report.mismatchCount).toBe(1);
+      const dep = report.mismatches[0]!.departure!;
+      expect(dep).toMatchObject({ layer: 0, sop: "out", position: 0, expected: "2", residual: "all zero (None)" });
+      expect(describeDeparture(dep)).toBe("first departs at layer 0 (s-op out, position 0: expected 2, residual says all zero (None))");
+    } finally {
+      runner.dispose();
+    }
+  });
+
+  it("skips inputs on which the interpreter raises, and counts them", async () => {
+    // Averaging two different strings is an interpreter error when both are selected.
+    const sop = program('out = aggregate(select(indices, indices, <=), tokens);\n', true);
+    const model = compileSOp(sop, { vocab: ["a", "b"], maxLen: 3 }, { file: "t.rasp", text: "", sop: "out" });
+    const runner = await createRunner(model);
+    try {
+      const report = verifyModel(model, sop, [["a"], ["a", "b"], ["b", "b"]], runner);
+      expect(report.total).toBe(3);
+      expect(report.skipped).toBe(1);
+      expect(report.firstSkipReason).toMatch(/differing non-numeric values .*\(on input \["a","b"\]\)/);
+      expect(report.mismatchCount).toBe(0);
+    } finally {
+      runner.dispose();
+    }
+  });
+});
