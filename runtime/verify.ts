@@ -142,6 +142,8 @@ export interface VerifyReport {
   readonly total: number;
   /** Inputs on which the interpreter raised an error: not compared. */
   readonly skipped: number;
+  /** Output positions left out because the program averages differing non-numeric values there. */
+  readonly undefinedPositions: number;
   readonly firstSkipReason: string | null;
   readonly mismatchCount: number;
   /** The first mismatches, in input order. */
@@ -159,21 +161,24 @@ export interface VerifyOptions {
 export function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Atom[]>, runner: ModelRunner, opts: VerifyOptions = {}): VerifyReport {
   const batchSize = opts.batchSize ?? 512;
   const maxDetails = opts.maxDetails ?? 10;
-  const evaluator = new GraphEvaluator(sop);
+  // Positions where a categorical aggregate averages differing values have no defined answer
+  // (Tracr's evaluator raises there); they are left out of the comparison and counted.
+  const evaluator = new GraphEvaluator(sop, { undefinedOnConflict: true });
+  let undefinedPositions = 0;
   const tokenizer = makeTokenizer(model);
   let total = 0;
   let skipped = 0;
   let firstSkipReason: string | null = null;
   let mismatchCount = 0;
   const mismatches: Mismatch[] = [];
-  let pending: { input: Atom[]; expected: Atom[]; ids: number[] }[] = [];
+  let pending: { input: Atom[]; expected: Atom[]; ids: number[]; undef: Uint8Array | null }[] = [];
 
   const flush = (): void => {
     if (pending.length === 0) return;
     const got = runner.decode(pending.map((p) => p.ids));
     pending.forEach((p, i) => {
       const out = got[i]!;
-      if (p.expected.every((e, j) => outputsMatch(model, e, out[j]!))) return;
+      if (p.expected.every((e, j) => (p.undef !== null && p.undef[j] === 1) || outputsMatch(model, e, out[j]!))) return;
       mismatchCount++;
       if (mismatches.length < maxDetails) mismatches.push({ input: p.input, expected: p.expected, got: out });
     });
@@ -192,7 +197,17 @@ export function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Ato
       firstSkipReason ??= `${err.message} (on input ${JSON.stringify(input)})`;
       continue;
     }
-    pending.push({ input, expected, ids: tokenizer.encode(input, "input") });
+    const undef = evaluator.undefinedAt.get(sop.id) ?? null;
+    if (undef) {
+      const count = undef.reduce((a, b) => a + b, 0);
+      undefinedPositions += count;
+      if (count === input.length) {
+        skipped++;
+        firstSkipReason ??= `no position has a defined value (on input ${JSON.stringify(input)})`;
+        continue;
+      }
+    }
+    pending.push({ input, expected, ids: tokenizer.encode(input, "input"), undef: undef ? undef.slice() : null });
     if (pending.length >= batchSize) flush();
   }
   flush();
@@ -206,7 +221,7 @@ export function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Ato
       m.departure = firstDeparture(model, plan, evaluator.run(m.input), result, b);
     });
   }
-  return { total, skipped, firstSkipReason, mismatchCount, mismatches };
+  return { total, skipped, firstSkipReason, mismatchCount, mismatches, undefinedPositions };
 }
 
 /** Every input of every length 1..maxLen over the vocabulary, shortest first. */

@@ -94,7 +94,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   if (report.mismatchCount > report.mismatches.length) out.push(`... and ${report.mismatchCount - report.mismatches.length} more mismatches`);
   if (report.skipped > 0 && report.firstSkipReason) out.push(`skipped inputs: the interpreter raised an error, e.g. ${report.firstSkipReason}`);
   const elapsed = (performance.now() - started) / 1000;
-  out.push(`verify: ${report.total} inputs, ${report.mismatchCount} mismatches (${report.skipped} skipped: interpreter error), ${formatSeconds(elapsed)} s`);
+  out.push(`verify: ${report.total} inputs, ${report.mismatchCount} mismatches (${report.skipped} skipped: interpreter error)${report.undefinedPositions > 0 ? `, ${report.undefinedPositions} output positions undefined (differing values averaged) left out` : ""}, ${formatSeconds(elapsed)} s`);
   process.stdout.write(out.join("\n") + "\n");
   return report.mismatchCount > 0 ? 1 : 0;
 }
