@@ -61,7 +61,13 @@ export class Interpreter {
     this.sources.set(file, source);
     const parsed = parseProgram(file, source);
     if (!parsed.program) throw new ParseFailure(parsed.diagnostics);
-    return this.guardStack(file, () => parsed.program!.statements.map((s) => this.execTop(s)));
+    return this.runProgram(parsed.program);
+  }
+
+  /** Runs an already parsed program (its source must be in `sources` for diagnostics). */
+  runProgram(program: A.Program): StatementOutcome[] {
+    this.sources.set(program.file, program.source);
+    return this.guardStack(program.file, () => program.statements.map((s) => this.execTop(s)));
   }
 
   /** The value of a global name, or undefined. */

@@ -30,7 +30,7 @@ export function loadProgram(file: string, readFile: (f: string) => string = read
     return text;
   });
   if (problems.some((d) => d.severity === "error")) throw new ParseFailure(problems);
-  interpreter.runSource(file, source);
+  interpreter.runProgram(parsed.program);
   return { file, interpreter };
 }
 

@@ -11,7 +11,8 @@ function isToken(x: CstNode | IToken): x is IToken {
   return (x as IToken).image !== undefined;
 }
 
-function tokenRange(file: string, t: IToken): A.SourceRange {
+/** The source range of one token (tokens inserted by error recovery have none; callers check). */
+export function tokenRange(file: string, t: IToken): A.SourceRange {
   return {
     file,
     startOffset: t.startOffset,

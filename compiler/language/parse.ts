@@ -4,7 +4,7 @@ import type { Program, SourceRange } from "./ast.js";
 import { rangeAt, type Diagnostic } from "./diagnostics.js";
 import { raspLexer, Comma, Identifier, LParen, LBracket, LBrace, RParen, RBracket, RBrace, Semicolon } from "./lexer.js";
 import { raspParser } from "./parser.js";
-import { cstToAst } from "./cstToAst.js";
+import { cstToAst, tokenRange } from "./cstToAst.js";
 
 /**
  * Deeper nesting than this is almost surely generated or broken, and would exhaust the stack.
@@ -31,18 +31,6 @@ function describeFound(t: IToken): string {
   if (t.tokenType.name === "EOF") return "end of file";
   const image = t.image.length > 30 ? t.image.slice(0, 27) + "..." : t.image;
   return `'${image}'`;
-}
-
-function tokenRange(file: string, t: IToken): SourceRange {
-  return {
-    file,
-    startOffset: t.startOffset,
-    endOffset: (t.endOffset ?? t.startOffset) + 1,
-    startLine: t.startLine ?? 1,
-    startColumn: t.startColumn ?? 1,
-    endLine: t.endLine ?? t.startLine ?? 1,
-    endColumn: t.endColumn ?? t.startColumn ?? 1,
-  };
 }
 
 /** What a parser rule stands for, in words; rule names never reach a user. */

@@ -104,16 +104,32 @@ describe("verify explains mismatches", () => {
     }
   });
 
-  it("skips inputs on which the interpreter raises, and counts them", async () => {
-    // Averaging two different strings is an interpreter error when both are selected.
+  it("leaves out positions where the program averages differing values, and counts them", async () => {
+    // Averaging two different strings has no defined value (Tracr's evaluator raises there).
     const sop = program('out = aggregate(select(indices, indices, <=), tokens);\n', true);
     const model = compileSOp(sop, { vocab: ["a", "b"], maxLen: 3 }, { file: "t.rasp", text: "", sop: "out" });
     const runner = await createRunner(model);
     try {
       const report = verifyModel(model, sop, [["a"], ["a", "b"], ["b", "b"]], runner);
       expect(report.total).toBe(3);
+      expect(report.skipped).toBe(0);
+      expect(report.undefinedPositions).toBe(1);
+      expect(report.mismatchCount).toBe(0);
+    } finally {
+      runner.dispose();
+    }
+  });
+
+  it("skips inputs on which the interpreter raises, and counts them", async () => {
+    // Dividing by a token that can be zero is an interpreter error on that input only.
+    const sop = program('out = numerical(6 / tokens);\n', true);
+    const model = compileSOp(sop, { vocab: [0, 1, 2], maxLen: 2 }, { file: "t.rasp", text: "", sop: "out" });
+    const runner = await createRunner(model);
+    try {
+      const report = verifyModel(model, sop, [[1], [0, 2], [2, 1]], runner);
+      expect(report.total).toBe(3);
       expect(report.skipped).toBe(1);
-      expect(report.firstSkipReason).toMatch(/differing non-numeric values .*\(on input \["a","b"\]\)/);
+      expect(report.firstSkipReason).toMatch(/division by zero .*\(on input \[0,2\]\)/);
       expect(report.mismatchCount).toBe(0);
     } finally {
       runner.dispose();
