@@ -1,7 +1,6 @@
 // Turning whatever went wrong into what a user reads: diagnostics with source lines, one-line
 // reasons for usage problems, and the exit status. No stack trace reaches a user.
-import { RaspError, UsageError, formatDiagnostic, type Diagnostic } from "../language/diagnostics.js";
-import { ParseFailure } from "../interpreter/interpreter.js";
+import { ParseFailure, RaspError, UsageError, formatDiagnostic, type Diagnostic } from "../language/diagnostics.js";
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;

@@ -3,7 +3,7 @@
 // inputs afterwards. Meta-level values (atoms, lists, dicts, functions) are computed eagerly.
 import * as path from "node:path";
 import type * as A from "../language/ast.js";
-import { RaspError, fileStart, type Diagnostic } from "../language/diagnostics.js";
+import { ParseFailure, RaspError, fileStart } from "../language/diagnostics.js";
 import { parseProgram } from "../language/parse.js";
 import { make, isSOp, isSelector, type SOp, type Selector } from "../rasp/ops.js";
 import { GraphEvaluator, type SelectorMatrix } from "../rasp/evaluate.js";
@@ -12,13 +12,7 @@ import { BuiltinFunction, Env, RaspDict, RaspFunction, formatValue, isAtom, kind
 import { installBuiltins, type Primitives } from "./builtins.js";
 import { readSourceFile } from "./sourceFiles.js";
 
-/** Parse errors of a file: several diagnostics at once. */
-export class ParseFailure extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(diagnostics.map((d) => d.message).join("; "));
-    this.name = "ParseFailure";
-  }
-}
+export { ParseFailure };
 
 /** What one top-level statement did, for the REPL to show. */
 export type StatementOutcome =

@@ -22,14 +22,19 @@ export function decodeSource(file: string, bytes: Uint8Array): string {
   }
 }
 
-export function readSourceFile(file: string): string {
+/** Checks that a user-named file exists, is a file, and is not absurdly large; one-line reasons. */
+export function checkUserFile(file: string, kind: string, maxBytes: number, sizeText: string): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch {
     throw new UsageError(`${file}: no such file`);
   }
-  if (stat.isDirectory()) throw new UsageError(`${file}: is a directory, not a .rasp file`);
-  if (stat.size > MAX_SOURCE_BYTES) throw new UsageError(`${file}: larger than 16 MiB; not a RASP program`);
+  if (stat.isDirectory()) throw new UsageError(`${file}: is a directory, not ${kind}`);
+  if (stat.size > maxBytes) throw new UsageError(`${file}: larger than ${sizeText}; not ${kind}`);
+}
+
+export function readSourceFile(file: string): string {
+  checkUserFile(file, "a RASP program", MAX_SOURCE_BYTES, "16 MiB");
   return decodeSource(file, fs.readFileSync(file));
 }

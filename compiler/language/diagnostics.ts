@@ -23,6 +23,15 @@ export class RaspError extends Error {
   }
 }
 
+/** Syntax and static errors of a file: several diagnostics at once. Lives here, not in the
+ * interpreter, so error reporting never loads the parser. */
+export class ParseFailure extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join("; "));
+    this.name = "ParseFailure";
+  }
+}
+
 /** Errors found before any program text exists to point at (bad CLI input, unreadable file). */
 export class UsageError extends Error {
   constructor(message: string) {

@@ -3,6 +3,7 @@
 // after it fix what a schema cannot say: that every matrix has the shape the residual width, the
 // vocabulary, maxLen and the neighbouring matrices require. Every problem is reported as one line
 // naming the field, e.g. `model.json: layers[2].mlp.w1: expected 41 rows, got 40`.
+import { checkUserFile } from "../interpreter/sourceFiles.js";
 import * as fs from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { UsageError } from "../language/diagnostics.js";
@@ -226,14 +227,7 @@ export function writeModel(file: string, model: CompiledModel): void {
 
 /** Reads and validates a model file. Throws UsageError with one line naming the file and field. */
 export function readModel(file: string): CompiledModel {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new UsageError(`${file}: no such file`);
-  }
-  if (stat.isDirectory()) throw new UsageError(`${file}: is a directory, not a model file`);
-  if (stat.size > MAX_MODEL_BYTES) throw new UsageError(`${file}: larger than 1 GiB; not a raspc model file`);
+  checkUserFile(file, "a raspc model file", MAX_MODEL_BYTES, "1 GiB");
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
