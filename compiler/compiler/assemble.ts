@@ -1,11 +1,11 @@
 // Pass 5 (Tracr's assemble): lay out the residual stream with one named direction per value, and
 // turn the placed blocks into the embedding, per-layer head and MLP, and unembedding matrices.
 import type { RaspNode, SOp } from "../rasp/ops.js";
-import { AtomError, atomEquals, type Atom } from "../rasp/values.js";
+import { atomEquals, type Atom } from "../rasp/values.js";
 import type { CompiledModel, Layer, Matrix, PlanEntry, AttentionHead, MlpBlock } from "../model/types.js";
 import { BOS_DIR, ONE_DIR, dirName, type HeadSpec, type MlpSpec, type SOpLayout } from "../craft/blocks.js";
 import type { Allocation } from "./allocateLayers.js";
-import type { SOpInfo } from "./valueSets.js";
+import { embeddedValue, type SOpInfo } from "./valueSets.js";
 
 export interface AssemblyInput {
   readonly nodes: readonly RaspNode[];
@@ -30,43 +30,6 @@ export function layoutOf(n: SOp, names: ReadonlyMap<number, string>, infos: Read
 
 function zeros(rows: number, cols: number): Matrix {
   return Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
-}
-
-/** The value of an embedded s-op at one token or one position: its elementwise functions applied directly. */
-function embeddedValue(n: SOp, token: Atom | undefined, index: number | undefined, memo: Map<number, Atom>): Atom {
-  const hit = memo.get(n.id);
-  if (hit !== undefined || memo.has(n.id)) return hit ?? null;
-  let v: Atom;
-  try {
-    switch (n.kind) {
-      case "tokens":
-        v = token === undefined ? null : token;
-        break;
-      case "indices":
-        v = index === undefined ? null : index;
-        break;
-      case "constant":
-        v = n.value;
-        break;
-      case "map": {
-        const x = embeddedValue(n.input, token, index, memo);
-        v = x === null ? null : n.f(x);
-        break;
-      }
-      case "sequenceMap": {
-        const xs = n.inputs.map((i) => embeddedValue(i, token, index, memo));
-        v = xs.some((x) => x === null) ? null : n.f(...xs);
-        break;
-      }
-      default:
-        throw new Error(`${n.kind} cannot be embedded`);
-    }
-  } catch (e) {
-    if (!(e instanceof AtomError)) throw e;
-    v = null; // the interpreter raises here; such inputs are outside the program's domain
-  }
-  memo.set(n.id, v);
-  return v;
 }
 
 function writeValue(row: number[], dims: ReadonlyMap<string, number>, layout: SOpLayout, value: Atom): void {

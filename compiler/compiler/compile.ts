@@ -1,10 +1,10 @@
 // The compiler pipeline, pass by pass (the folder reads in this order):
 //   raspToGraph → valueSets → (encoding conversions) → allocateLayers → craft blocks → assemble
 import { RaspError, UsageError } from "../language/diagnostics.js";
-import { make, topologicalOrder, type RaspNode, type SOp, type Selector } from "../rasp/ops.js";
+import { make, topologicalOrder, type RaspNode, type SOp, type Selector, type SequenceMapOp } from "../rasp/ops.js";
 import { atomEquals, formatAtom, type Atom } from "../rasp/values.js";
 import type { CompiledModel } from "../model/types.js";
-import { aggregateHead, discretisingMlp, lookupTableMlp, selectorWidthHead, selectorWidthMlp, type HeadSpec, type MlpSpec, type SelectLiteral } from "../craft/blocks.js";
+import { BlockError, aggregateHead, discretisingMlp, linearMlp, lookupTableMlp, selectorWidthHead, selectorWidthMlp, type HeadSpec, type MlpSpec, type SelectLiteral } from "../craft/blocks.js";
 import { raspToGraph, type Graph } from "./raspToGraph.js";
 import { inferValueSets, type SOpInfo } from "./valueSets.js";
 import { allocateLayers } from "./allocateLayers.js";
@@ -68,12 +68,13 @@ function insertConversions(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): S
       }
       case "map": {
         const i = get(n.input);
-        if (i !== n.input) out = Object.assign(make.map(n.f, i, n.label, n.range), { encoding: n.encoding });
+        if (i !== n.input) out = Object.assign(make.map(n.f, i, n.label, n.range, n.linear), { encoding: n.encoding });
         break;
       }
       case "sequenceMap": {
-        const ins = n.inputs.map((i) => as(i, get(i), "categorical"));
-        if (ins.some((x, j) => x !== n.inputs[j])) out = Object.assign(make.sequenceMap(n.f, ins, n.label, n.range), { encoding: n.encoding });
+        const enc = linearNumerical(n, infos) ? "numerical" : "categorical";
+        const ins = n.inputs.map((i) => as(i, get(i), enc));
+        if (ins.some((x, j) => x !== n.inputs[j])) out = Object.assign(make.sequenceMap(n.f, ins, n.label, n.range, n.linear), { encoding: n.encoding });
         break;
       }
       case "aggregate": {
@@ -97,6 +98,17 @@ function insertConversions(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): S
     done.set(n.id, out);
   }
   return done.get(graph.output.id) as SOp;
+}
+
+/**
+ * Whether a sequence map is best computed by a linear MLP: it is affine on numbers, its output is
+ * numerical, at least one input is numerical, and every input holds numbers only (a categorical
+ * numeric input is converted to numerical, which is cheaper than discretising the numerical ones).
+ */
+function linearNumerical(n: SequenceMapOp, infos: ReadonlyMap<number, SOpInfo>): boolean {
+  if (!n.linear || infos.get(n.id)!.encoding !== "numerical") return false;
+  const ins = n.inputs.map((i) => infos.get(i.id)!);
+  return ins.some((i) => i.encoding === "numerical") && ins.every((i) => i.values.every((v) => typeof v === "number" || typeof v === "boolean"));
 }
 
 /** Attention sharp enough that leakage to unselected keys is far below every decoding tolerance. */
@@ -145,12 +157,24 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
       case "map": {
         const input = layout(s.input);
         const f = (x: Atom) => safe(() => s.f(x));
-        push(mlps, p.layer, input.encoding === "numerical" ? discretisingMlp(out.name, input, out, f, opts.mlpBand) : lookupTableMlp(out.name, [input], out, f));
+        if (input.encoding === "numerical" && out.encoding === "numerical" && s.linear) {
+          push(mlps, p.layer, linearMlp(out.name, [input], out, s.linear.coefficients, s.linear.bias));
+        } else if (input.encoding === "numerical") {
+          push(mlps, p.layer, blockAt(s, () => discretisingMlp(out.name, input, out, f, opts.mlpBand)));
+        } else {
+          push(mlps, p.layer, lookupTableMlp(out.name, [input], out, f));
+        }
         break;
       }
-      case "sequenceMap":
-        push(mlps, p.layer, lookupTableMlp(out.name, s.inputs.map(layout), out, (...xs) => safe(() => s.f(...xs))));
+      case "sequenceMap": {
+        const inputs = s.inputs.map(layout);
+        if (s.linear && out.encoding === "numerical" && inputs.every((i) => i.encoding === "numerical")) {
+          push(mlps, p.layer, linearMlp(out.name, inputs, out, s.linear.coefficients, s.linear.bias));
+        } else {
+          push(mlps, p.layer, lookupTableMlp(out.name, inputs, out, (...xs) => safe(() => s.f(...xs))));
+        }
         break;
+      }
       case "aggregate": {
         if (out.encoding === "numerical" && s.default === null && infos.get(s.id)!.values.includes(null)) {
           throw new RaspError(
@@ -184,6 +208,16 @@ function findPrimitives(sop: SOp): { tokens: SOp; indices: SOp } {
   const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
   const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
   return { tokens, indices };
+}
+
+/** Builds a block, reporting a construction that cannot be exact at the s-op's source. */
+function blockAt<T>(n: SOp, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof BlockError) throw new RaspError(e.message, range(n));
+    throw e;
+  }
 }
 
 /** A function value where the interpreter would raise is outside the domain: no output. */

@@ -34,11 +34,11 @@ function withChildren(n: RaspNode, child: (c: RaspNode) => RaspNode): RaspNode {
       return n;
     case "map":
       if (child(n.input) === n.input) return n;
-      out = make.map(n.f, s(n.input), n.label, n.range);
+      out = make.map(n.f, s(n.input), n.label, n.range, n.linear);
       break;
     case "sequenceMap":
       if (n.inputs.every((i) => child(i) === i)) return n;
-      out = make.sequenceMap(n.f, n.inputs.map(s), n.label, n.range);
+      out = make.sequenceMap(n.f, n.inputs.map(s), n.label, n.range, n.linear);
       break;
     case "aggregate":
       if (child(n.selector) === n.selector && child(n.sop) === n.sop) return n;

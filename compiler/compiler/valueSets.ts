@@ -3,7 +3,7 @@
 // numerical ones a single direction holding the value.
 import { RaspError, UsageError } from "../language/diagnostics.js";
 import type { SourceRange } from "../language/ast.js";
-import type { Encoding, RaspNode, SOp } from "../rasp/ops.js";
+import type { AggregateOp, Encoding, RaspNode, SOp, SequenceMapOp } from "../rasp/ops.js";
 import { AtomError, atomKey, atomOrder, formatAtom, isNumeric, type Atom } from "../rasp/values.js";
 import type { Graph } from "./raspToGraph.js";
 
@@ -90,6 +90,100 @@ export function meansOf(n: RaspNode, values: readonly Atom[], maxLen: number): A
   return sortedUnique(means.values());
 }
 
+/** Larger sets of joint sums than this fall back to the product of the inputs' value sets. */
+const MAX_JOINT_SUMS = 200_000;
+
+/** Whether an s-op is an elementwise chain over tokens, indices and constants; and which it reads. */
+function primitiveChain(n: SOp, memo = new Map<number, { tokens: boolean; indices: boolean } | null>()): { tokens: boolean; indices: boolean } | null {
+  if (memo.has(n.id)) return memo.get(n.id)!;
+  let r: { tokens: boolean; indices: boolean } | null;
+  switch (n.kind) {
+    case "tokens":
+      r = { tokens: true, indices: false };
+      break;
+    case "indices":
+      r = { tokens: false, indices: true };
+      break;
+    case "constant":
+      r = { tokens: false, indices: false };
+      break;
+    case "map":
+    case "sequenceMap": {
+      const parts = (n.kind === "map" ? [n.input] : n.inputs).map((i) => primitiveChain(i, memo));
+      r = parts.some((p) => p === null) ? null : { tokens: parts.some((p) => p!.tokens), indices: parts.some((p) => p!.indices) };
+      break;
+    }
+    default:
+      r = null;
+  }
+  memo.set(n.id, r);
+  return r;
+}
+
+const asNumber = (v: Atom): number => (v === true ? 1 : v === false ? 0 : (v as number));
+
+/**
+ * The values of f(mean(S, x_1), ..., mean(S, x_m)) when every input of a sequence map is a numerical
+ * aggregate over the same selector S: at a position, all the means are over the same selected
+ * positions, so they move together. Tracr's value sets take the product of the means' sets, which
+ * for `opens - closes` (pair_balance, shuffle_dyck) has ~n^4/4 values at max length n; the sums
+ * of c joint per-position values give the exact set, ~n^3/6 of them. Null when the pattern does not
+ * apply or the joint sums grow too large (the caller then takes the product).
+ */
+function sharedSelectorImage(n: SequenceMapOp, infos: ReadonlyMap<number, SOpInfo>, opts: ValueSetOptions): Atom[] | null {
+  const aggs = n.inputs.filter((i): i is AggregateOp => i.kind === "aggregate");
+  if (aggs.length !== n.inputs.length || aggs.length < 2) return null;
+  if (aggs.some((a) => a.selector !== aggs[0]!.selector || infos.get(a.id)?.encoding !== "numerical")) return null;
+  // The per-position tuples (x_1, ..., x_m): exact for elementwise chains of tokens/indices, else the product.
+  const inner = aggs.map((a) => a.sop);
+  const chains = inner.map((s) => primitiveChain(s));
+  let tuples: Atom[][] = [];
+  if (chains.every((c) => c !== null)) {
+    const tokens: (Atom | undefined)[] = chains.some((c) => c!.tokens) ? [...opts.vocab] : [undefined];
+    const positions: (number | undefined)[] = chains.some((c) => c!.indices) ? Array.from({ length: opts.maxLen }, (_, i) => i) : [undefined];
+    for (const t of tokens) for (const p of positions) {
+      const memo = new Map<number, Atom>();
+      tuples.push(inner.map((s) => embeddedValue(s, t, p, memo)));
+    }
+  } else {
+    tuples = [[]];
+    for (const s of inner) tuples = tuples.flatMap((t) => infos.get(s.id)!.values.map((v) => [...t, v]));
+  }
+  tuples = tuples.filter((t) => t.every((v) => v !== null && isNumeric(v)));
+  const out = new Map<string, Atom>();
+  const emit = (args: Atom[]): void => {
+    try {
+      const v = n.f(...args);
+      out.set(atomKey(v), v);
+    } catch (e) {
+      if (!(e instanceof AtomError)) throw e; // the interpreter raises here: outside the domain
+    }
+  };
+  // An empty selection gives every aggregate its default.
+  const defaults = aggs.map((a) => a.default);
+  if (defaults.some((d) => d === null)) out.set(atomKey(null), null);
+  else emit(defaults);
+  // One selected position: the aggregate is that position's value itself.
+  for (const t of tuples) emit(t);
+  let sums = new Map<string, number[]>();
+  for (const t of tuples) {
+    const v = t.map(asNumber);
+    sums.set(v.join(","), v);
+  }
+  for (let c = 2; c <= opts.maxLen; c++) {
+    const next = new Map<string, number[]>();
+    for (const s of sums.values()) for (const t of tuples) {
+      const v = s.map((x, i) => x + asNumber(t[i]!));
+      const key = v.join(",");
+      if (!next.has(key)) next.set(key, v);
+    }
+    if (next.size > MAX_JOINT_SUMS) return null;
+    sums = next;
+    for (const v of sums.values()) emit(v.map((x) => x / c));
+  }
+  return [...out.values()];
+}
+
 /**
  * The encoding an s-op gets: its annotation, else categorical — except that an unannotated
  * aggregate of a numerical s-op is numerical too (a mean stays a mean).
@@ -124,7 +218,7 @@ export function inferValueSets(graph: Graph, opts: ValueSetOptions): Map<number,
         values = image(n, [vals(n.input)], n.f);
         break;
       case "sequenceMap":
-        values = image(n, n.inputs.map(vals), n.f);
+        values = sharedSelectorImage(n, infos, opts) ?? image(n, n.inputs.map(vals), n.f);
         break;
       case "selectorWidth":
         values = Array.from({ length: opts.maxLen + 1 }, (_, i) => i);
@@ -145,4 +239,45 @@ export function inferValueSets(graph: Graph, opts: ValueSetOptions): Map<number,
     infos.set(n.id, { encoding: chooseEncoding(n as SOp, infos), values: sorted });
   }
   return infos;
+}
+
+/**
+ * The value of an elementwise chain over tokens, indices and constants at one token and/or one
+ * position: its functions applied directly. Assembly uses it to fill the embeddings; value-set
+ * inference, to know which values two such s-ops take together.
+ */
+export function embeddedValue(n: SOp, token: Atom | undefined, index: number | undefined, memo: Map<number, Atom>): Atom {
+  const hit = memo.get(n.id);
+  if (hit !== undefined || memo.has(n.id)) return hit ?? null;
+  let v: Atom;
+  try {
+    switch (n.kind) {
+      case "tokens":
+        v = token === undefined ? null : token;
+        break;
+      case "indices":
+        v = index === undefined ? null : index;
+        break;
+      case "constant":
+        v = n.value;
+        break;
+      case "map": {
+        const x = embeddedValue(n.input, token, index, memo);
+        v = x === null ? null : n.f(x);
+        break;
+      }
+      case "sequenceMap": {
+        const xs = n.inputs.map((i) => embeddedValue(i, token, index, memo));
+        v = xs.some((x) => x === null) ? null : n.f(...xs);
+        break;
+      }
+      default:
+        throw new Error(`${n.kind} cannot be embedded`);
+    }
+  } catch (e) {
+    if (!(e instanceof AtomError)) throw e;
+    v = null; // the interpreter raises here; such inputs are outside the program's domain
+  }
+  memo.set(n.id, v);
+  return v;
 }

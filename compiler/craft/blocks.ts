@@ -100,13 +100,67 @@ export function lookupTableMlp(label: string, inputs: readonly SOpLayout[], out:
 }
 
 /**
+ * An affine function of numerical inputs (Tracr's linear sequence map): each input x_i goes through
+ * the unit pair relu(x_i), relu(-x_i), whose difference is x_i again, and the output is
+ * bias + Σ c_i x_i. Exact for every real input, so it needs no value set and no discretisation;
+ * the hidden width is 2 per input (plus one for a bias), not the product of the value sets.
+ */
+export function linearMlp(label: string, inputs: readonly SOpLayout[], out: SOpLayout, coefficients: readonly number[], bias: number): MlpSpec {
+  if (out.encoding !== "numerical" || inputs.some((i) => i.encoding !== "numerical")) throw new Error(`linear MLP ${label} needs numerical inputs and output`);
+  const w1: Entry[] = [];
+  const b1: number[] = [];
+  const w2: OutEntry[] = [];
+  let unit = 0;
+  inputs.forEach((input, i) => {
+    const c = coefficients[i]!;
+    if (c === 0) return;
+    w1.push([input.name, unit, 1], [input.name, unit + 1, -1]);
+    b1.push(0, 0);
+    w2.push([unit, out.name, c], [unit + 1, out.name, -c]);
+    unit += 2;
+  });
+  if (bias !== 0) {
+    b1.push(1); // a constant unit (gated off at BOS by assembly) carries the bias
+    w2.push([unit, out.name, bias]);
+    unit++;
+  }
+  return { label, hidden: unit, w1, b1, w2: mergeOut(w2) };
+}
+
+/** Raised by a block that cannot be built exactly; compile turns it into a diagnostic at the s-op. */
+export class BlockError extends Error {}
+
+/**
+ * Values closer than this (relative to max(1, |x|)) are one value to a discretising MLP: they are the
+ * same number computed along different paths (1/3 - 1/6 and 1/6 differ in the last bit), and a
+ * step between them would need an impossibly steep ramp.
+ */
+const SAME_VALUE = 1e-9;
+
+/**
  * A numerical input read through a discretising MLP (Tracr's numerical MLP, made exact): the input's
  * value set x_0 < ... < x_m is known, so one step unit pair per gap between neighbours tells which
  * value it is. Each step is a two-ReLU ramp whose width is `band` of the gap (0 < band <= 0.5), so
  * any input within (1 - band)/2 of a gap from its true value still decodes exactly.
  */
 export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout, f: (x: Atom) => Atom | undefined, band = 0.25): MlpSpec {
-  const xs = input.values.filter((v): v is number => typeof v === "number").sort((a, b) => a - b);
+  const sorted = input.values.filter((v): v is number => typeof v === "number").sort((a, b) => a - b);
+  // Merge near-equal values; they must map to the same output.
+  const xs: number[] = [];
+  const ys: (Atom | undefined)[] = [];
+  for (const x of sorted) {
+    const y = f(x);
+    const last = xs.length - 1;
+    if (last >= 0 && x - xs[last]! <= SAME_VALUE * Math.max(1, Math.abs(x))) {
+      const prev = ys[last];
+      const same = prev === undefined || y === undefined || (prev === null ? y === null : y !== null && atomEquals(prev, y));
+      if (!same) throw new BlockError(`${label}: the input values ${xs[last]} and ${x} are too close to tell apart but map to different outputs`);
+      if (prev === undefined) ys[last] = y;
+      continue;
+    }
+    xs.push(x);
+    ys.push(y);
+  }
   const w1: Entry[] = [];
   const b1: number[] = [];
   const w2: OutEntry[] = [];
@@ -137,8 +191,7 @@ export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout,
       write(steps[i]!.down, 1);
     }
   };
-  xs.forEach((x, i) => {
-    const y = f(x);
+  ys.forEach((y, i) => {
     if (y !== undefined && y !== null) addBucket(i, y);
   });
   return { label, hidden: unit, w1, b1, w2: mergeOut(w2) };

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type * as A from "../language/ast.js";
 import { ParseFailure, RaspError, fileStart } from "../language/diagnostics.js";
 import { parseProgram } from "../language/parse.js";
-import { make, isSOp, isSelector, type SOp, type Selector } from "../rasp/ops.js";
+import { make, isSOp, isSelector, type Affine, type SOp, type Selector } from "../rasp/ops.js";
 import { GraphEvaluator, type SelectorMatrix } from "../rasp/evaluate.js";
 import { AtomError, applyBinary, applyNegate, applyNot, atomEquals, indicator, roundHalfEven, type Atom, type AtomBinaryOp } from "../rasp/values.js";
 import { BuiltinFunction, Env, RaspDict, RaspFunction, formatValue, isAtom, kindOf, truthyValue, type ListValue, type Value } from "./values.js";
@@ -26,6 +26,48 @@ const MAX_CALL_DEPTH = 200;
 export interface InterpreterOptions {
   /** Reads a source file; defaults to the file system with UTF-8 validation. */
   readonly readFile?: (file: string) => string;
+}
+
+type AffineOp = "+" | "-" | "*" | "/" | "neg";
+
+/**
+ * The affine form of `op` applied to these operands (s-op slots and constant atoms), when it has one
+ * on numbers: a sum or difference of s-ops and numeric constants, an s-op times or divided by a
+ * numeric constant, a negation. The compiler uses it only where every input is numerically encoded,
+ * so string concatenation under `+` never reaches it.
+ */
+function affineOf(op: AffineOp, slots: readonly ({ sop: number } | { atom: Atom })[], inputs: number): Affine | undefined {
+  const coefficients = new Array<number>(inputs).fill(0);
+  const constant = (s: { sop: number } | { atom: Atom }): number | undefined => ("atom" in s && typeof s.atom === "number" ? s.atom : undefined);
+  if (op === "neg") {
+    const s = slots[0]!;
+    if (!("sop" in s)) return undefined;
+    coefficients[s.sop] = -1;
+    return { coefficients, bias: 0 };
+  }
+  const [a, b] = slots as [{ sop: number } | { atom: Atom }, { sop: number } | { atom: Atom }];
+  if (op === "+" || op === "-") {
+    let bias = 0;
+    for (const [s, sign] of [[a, 1], [b, op === "+" ? 1 : -1]] as const) {
+      if ("sop" in s) coefficients[s.sop]! += sign;
+      else {
+        const c = constant(s);
+        if (c === undefined) return undefined;
+        bias += sign * c;
+      }
+    }
+    return { coefficients, bias };
+  }
+  if (op === "*") {
+    const [s, c] = "sop" in a ? [a, constant(b)] : [b, constant(a)];
+    if (!("sop" in s) || c === undefined) return undefined;
+    coefficients[s.sop] = c;
+    return { coefficients, bias: 0 };
+  }
+  const c = constant(b);
+  if (!("sop" in a) || c === undefined || c === 0) return undefined;
+  coefficients[a.sop] = 1 / c;
+  return { coefficients, bias: 0 };
 }
 
 export class Interpreter {
@@ -291,7 +333,7 @@ export class Interpreter {
    * gives a Map (the atoms are baked into the function, as Tracr does for `x + 1`); several give a
    * SequenceMap. Repeated operands (`x * x`) are read once.
    */
-  private lift(operands: Value[], ranges: A.SourceRange[], f: (...xs: Atom[]) => Atom, range: A.SourceRange, what: string): Value {
+  private lift(operands: Value[], ranges: A.SourceRange[], f: (...xs: Atom[]) => Atom, range: A.SourceRange, what: string, affineOp?: AffineOp): Value {
     const sopInputs: SOp[] = [];
     const slots: ({ sop: number } | { atom: Atom })[] = [];
     operands.forEach((v, i) => {
@@ -308,8 +350,9 @@ export class Interpreter {
     if (sopInputs.length === 0) return this.atomOp(range, () => f(...(slots as { atom: Atom }[]).map((s) => s.atom)));
     const assemble = (xs: Atom[]): Atom[] => slots.map((s) => ("sop" in s ? xs[s.sop]! : s.atom));
     const label = this.label(range);
-    if (sopInputs.length === 1) return make.map((x) => f(...assemble([x])), sopInputs[0]!, label, range);
-    return make.sequenceMap((...xs) => f(...assemble(xs)), sopInputs, label, range);
+    const linear = affineOp ? affineOf(affineOp, slots, sopInputs.length) : undefined;
+    if (sopInputs.length === 1) return make.map((x) => f(...assemble([x])), sopInputs[0]!, label, range, linear);
+    return make.sequenceMap((...xs) => f(...assemble(xs)), sopInputs, label, range, linear);
   }
 
   private unary(e: A.UnaryExpr, env: Env): Value {
@@ -323,7 +366,7 @@ export class Interpreter {
       if (isSOp(v)) return v;
       return this.lift([v], [e.operand.range], (x) => applyBinary("+", 0, x), e.range, "unary '+'");
     }
-    return this.lift([v], [e.operand.range], applyNegate, e.range, "unary '-'");
+    return this.lift([v], [e.operand.range], applyNegate, e.range, "unary '-'", "neg");
   }
 
   private builtinUnary(e: A.BuiltinUnaryExpr, env: Env): Value {
@@ -344,7 +387,8 @@ export class Interpreter {
     if (hasSelector) throw new RaspError(`cannot apply '${e.op}' to a selector (selectors combine only with and, or, not)`, isSelector(left) ? e.left.range : e.right.range);
     if (Array.isArray(left) || Array.isArray(right)) return this.listBinary(e, left, right);
     const op = e.op as AtomBinaryOp;
-    return this.lift([left, right], [e.left.range, e.right.range], (a, b) => applyBinary(op, a, b), e.range, `'${e.op}'`);
+    const affine = op === "+" || op === "-" || op === "*" || op === "/" ? op : undefined;
+    return this.lift([left, right], [e.left.range, e.right.range], (a, b) => applyBinary(op, a, b), e.range, `'${e.op}'`, affine);
   }
 
   private listBinary(e: A.BinaryExpr, left: Value, right: Value): Value {

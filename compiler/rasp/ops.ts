@@ -37,17 +37,30 @@ export interface IndicesOp extends SOpBase { readonly kind: "indices" }
 /** The input length at every position (Weiss's built-in; Tracr builds it from selector_width). */
 export interface LengthOp extends SOpBase { readonly kind: "length" }
 export interface ConstantOp extends SOpBase { readonly kind: "constant"; readonly value: Atom }
+/**
+ * Says that an elementwise function is affine on numbers: f(x_1..x_m) = bias + Σ coefficients[i]·x_i
+ * (`a - b`, `2 * x + 1`). The interpreter records it where it builds the function from `+`, `-`,
+ * and `*` or `/` by a constant, so the compiler can use Tracr's linear MLP, which is exact for
+ * every real input, instead of a lookup table over the joint value set of the inputs.
+ */
+export interface Affine {
+  readonly coefficients: readonly number[];
+  readonly bias: number;
+}
+
 /** An elementwise function of one s-op. */
 export interface MapOp extends SOpBase {
   readonly kind: "map";
   readonly input: SOp;
   readonly f: (x: Atom) => Atom;
+  readonly linear?: Affine;
 }
 /** An elementwise function of several s-ops. */
 export interface SequenceMapOp extends SOpBase {
   readonly kind: "sequenceMap";
   readonly inputs: readonly SOp[];
   readonly f: (...xs: Atom[]) => Atom;
+  readonly linear?: Affine;
 }
 export interface AggregateOp extends SOpBase {
   readonly kind: "aggregate";
@@ -91,9 +104,11 @@ export const make = {
   indices: (range: Range = null): IndicesOp => ({ kind: "indices", id: freshId(), label: "indices", range, encoding: null }),
   length: (range: Range = null): LengthOp => ({ kind: "length", id: freshId(), label: "length", range, encoding: null }),
   constant: (value: Atom, range: Range): ConstantOp => ({ kind: "constant", id: freshId(), label: String(value), value, range, encoding: null }),
-  map: (f: (x: Atom) => Atom, input: SOp, label: string, range: Range): MapOp => ({ kind: "map", id: freshId(), label, range, encoding: null, input, f }),
-  sequenceMap: (f: (...xs: Atom[]) => Atom, inputs: readonly SOp[], label: string, range: Range): SequenceMapOp => ({
-    kind: "sequenceMap", id: freshId(), label, range, encoding: null, inputs, f,
+  map: (f: (x: Atom) => Atom, input: SOp, label: string, range: Range, linear?: Affine): MapOp => ({
+    kind: "map", id: freshId(), label, range, encoding: null, input, f, ...(linear ? { linear } : {}),
+  }),
+  sequenceMap: (f: (...xs: Atom[]) => Atom, inputs: readonly SOp[], label: string, range: Range, linear?: Affine): SequenceMapOp => ({
+    kind: "sequenceMap", id: freshId(), label, range, encoding: null, inputs, f, ...(linear ? { linear } : {}),
   }),
   aggregate: (selector: Selector, sop: SOp, dflt: Atom, label: string, range: Range): AggregateOp => ({
     kind: "aggregate", id: freshId(), label, range, encoding: null, selector, sop, default: dflt,
