@@ -1,15 +1,17 @@
 // Compiler benchmark: `npx tsx bench/compiler-bench.ts [--runs N] [--skip-verify]`.
 //
-// For every rasp-programs/*.rasp, compiled with its suggested vocabulary (rasp-programs/README.md)
-// at max length 10: the median in-process compile time over N runs (default 20), and the model's
-// layers, heads, d_model, MLP hidden widths and parameters; then the compile time at max length
-// 40 (target < 1 s). Last, the wall time of `raspc verify --samples 10000` on sort.rasp at max
-// length 10 (target < 10 s), run as a user runs it: the built CLI (bin/raspc.js) when dist/ has
-// one, else the sources through tsx. Prints Markdown.
+// For every rasp-programs/*.rasp, compiled with its suggested vocabulary (rasp-programs/
+// suggested.json) at max length 10: the median in-process compile time over N runs (default 20),
+// and the model's layers (beside the layers Tracr's longest-path allocation gives the same
+// program, compiler/compiler/tracrLayers.ts), heads, d_model, MLP hidden widths and parameters;
+// then the compile time at max length 40 (target < 1 s). Last, the wall time of `raspc verify
+// --samples 10000` on sort.rasp at max length 10 (target < 10 s), run as a user runs it: the built
+// CLI (bin/raspc.js) when dist/ has one, else the sources through tsx. Prints Markdown.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { compileSOp } from "../compiler/compiler/compile.js";
+import { tracrLayerCount } from "../compiler/compiler/tracrLayers.js";
 import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import { modelStats } from "../compiler/model/stats.js";
 import type { SOp } from "../compiler/rasp/ops.js";
@@ -18,29 +20,8 @@ import type { Atom } from "../compiler/rasp/values.js";
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const PROGRAMS = path.join(ROOT, "rasp-programs");
 
-const letters = (from: string, to: string): string[] =>
-  Array.from({ length: to.charCodeAt(0) - from.charCodeAt(0) + 1 }, (_, i) => String.fromCharCode(from.charCodeAt(0) + i));
-
-/** The vocabulary each program is meant for (rasp-programs/README.md, "Vocab" column). */
-const VOCAB: Record<string, Atom[]> = {
-  "count.rasp": ["a", "b", "c"],
-  "count_less_freq.rasp": ["a", "b", "c", "d"],
-  "counter.rasp": letters("a", "i"),
-  "detect_pattern.rasp": ["a", "b", "c"],
-  "frac_prevs.rasp": ["h", "e", "l", "o"],
-  "hist.rasp": ["a", "b", "c", "d"],
-  "length.rasp": ["a", "b", "c", "d"],
-  "max_identifier.rasp": letters("a", "z"),
-  "nary_sequencemap.rasp": [1, 2, 3],
-  "pair_balance.rasp": ["a", "b", "c", "(", ")"],
-  "reverse.rasp": ["a", "b", "c", "d"],
-  "shift_by.rasp": ["a", "b", "c", "d"],
-  "shuffle_dyck.rasp": ["a", "b", "c", "(", ")"],
-  "shuffle_dyck2.rasp": ["(", ")", "{", "}"],
-  "sort.rasp": [1, 2, 3, 4],
-  "sort_freq.rasp": [1, 2, 3, 4],
-  "sort_unique.rasp": [1, 2, 3, 4],
-};
+/** Each program's suggested vocabulary (rasp-programs/README.md, "Vocab" column); the bench compiles at its own max lengths. */
+const SUGGESTED = JSON.parse(fs.readFileSync(path.join(PROGRAMS, "suggested.json"), "utf8")) as Record<string, { vocab: Atom[]; maxLen: number }>;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -70,14 +51,14 @@ function timeCompile(sop: SOp, file: string, vocab: Atom[], maxLen: number, runs
 function main(): void {
   const runs = arg("--runs", 20);
   const rows: string[] = [];
-  rows.push("| program | vocab | compile ms (median, max len 10) | layers | heads | d_model | MLP hidden | params | compile ms at max len 40 |");
-  rows.push("|---|---|---|---|---|---|---|---|---|");
+  rows.push("| program | vocab | compile ms (median, max len 10) | layers | Tracr layers (longest path) | heads | d_model | MLP hidden | params | compile ms at max len 40 |");
+  rows.push("|---|---|---|---|---|---|---|---|---|---|");
   const files = fs.readdirSync(PROGRAMS).filter((f) => f.endsWith(".rasp")).sort();
   let worst40 = 0;
   for (const f of files) {
-    const vocab = VOCAB[f];
+    const vocab = SUGGESTED[f]?.vocab;
     if (!vocab) {
-      rows.push(`| ${f} | (no vocabulary known) | | | | | | | |`);
+      rows.push(`| ${f} | (no vocabulary known) | | | | | | | | |`);
       continue;
     }
     const file = path.join("rasp-programs", f);
@@ -85,7 +66,7 @@ function main(): void {
     try {
       sop = outputSOp(loadProgram(path.join(PROGRAMS, f)), "out");
     } catch (err) {
-      rows.push(`| ${f} | | load failed: ${(err as Error).message.split("\n")[0]} | | | | | | |`);
+      rows.push(`| ${f} | | load failed: ${(err as Error).message.split("\n")[0]} | | | | | | | |`);
       continue;
     }
     const shownVocab = vocab.length > 6 ? `${vocab.length} tokens` : vocab.map((v) => JSON.stringify(v)).join(" ");
@@ -95,9 +76,9 @@ function main(): void {
       const t10 = timeCompile(sop, file, vocab, 10, runs);
       const t40 = timeCompile(sop, file, vocab, 40, Math.max(3, Math.floor(runs / 4)));
       worst40 = Math.max(worst40, t40);
-      rows.push(`| ${f} | ${shownVocab} | ${ms(t10)} | ${s.layers} | ${s.heads} | ${s.dModel} | ${s.mlpHidden.join(", ")} | ${s.params.toLocaleString("en-US")} | ${ms(t40)}${t40 >= 1000 ? " (over 1 s)" : ""} |`);
+      rows.push(`| ${f} | ${shownVocab} | ${ms(t10)} | ${s.layers} | ${tracrLayerCount(sop)} | ${s.heads} | ${s.dModel} | ${s.mlpHidden.join(", ")} | ${s.params.toLocaleString("en-US")} | ${ms(t40)}${t40 >= 1000 ? " (over 1 s)" : ""} |`);
     } catch (err) {
-      rows.push(`| ${f} | ${shownVocab} | not compiled: ${(err as Error).message.split("\n")[0]!.replace(/\|/g, "\\|")} | | | | | | |`);
+      rows.push(`| ${f} | ${shownVocab} | not compiled: ${(err as Error).message.split("\n")[0]!.replace(/\|/g, "\\|")} | | ${tracrLayerCount(sop)} | | | | | |`);
     }
   }
   process.stdout.write(`## Compiler (${runs} runs per median; Node ${process.version})\n\n${rows.join("\n")}\n\n`);

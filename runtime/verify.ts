@@ -11,7 +11,8 @@ import { RaspError } from "../compiler/language/diagnostics.js";
 import { planValueDims } from "../compiler/model/modelFile.js";
 import type { CompiledModel, PlanEntry } from "../compiler/model/types.js";
 import { GraphEvaluator, type NodeValue } from "../compiler/rasp/evaluate.js";
-import { isSOp, type SOp } from "../compiler/rasp/ops.js";
+import { isSOp, topologicalOrder, type SOp } from "../compiler/rasp/ops.js";
+import { encodingsOf } from "../compiler/compiler/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
 import { hookNames, type FloatArray, type ForwardResult } from "./outputs.js";
 import type { ModelRunner } from "./runModel.js";
@@ -142,7 +143,7 @@ export interface VerifyReport {
   readonly total: number;
   /** Inputs on which the interpreter raised an error: not compared. */
   readonly skipped: number;
-  /** Output positions left out because the program averages differing non-numeric values there. */
+  /** Output positions left out because a categorical aggregate selects differing values there. */
   readonly undefinedPositions: number;
   readonly firstSkipReason: string | null;
   readonly mismatchCount: number;
@@ -157,13 +158,20 @@ export interface VerifyOptions {
   readonly onProgress?: (done: number) => void;
 }
 
+/** The program's aggregates that compile to categorical attention (they copy, they do not average). */
+export function categoricalAggregates(sop: SOp): Set<number> {
+  const nodes = topologicalOrder(sop);
+  const encodings = encodingsOf(nodes);
+  return new Set(nodes.filter((n) => n.kind === "aggregate" && encodings.get(n.id) === "categorical").map((n) => n.id));
+}
+
 /** Runs the interpreter and the compiled model on every input and compares their outputs. */
 export function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Atom[]>, runner: ModelRunner, opts: VerifyOptions = {}): VerifyReport {
   const batchSize = opts.batchSize ?? 512;
   const maxDetails = opts.maxDetails ?? 10;
   // Positions where a categorical aggregate averages differing values have no defined answer
   // (Tracr's evaluator raises there); they are left out of the comparison and counted.
-  const evaluator = new GraphEvaluator(sop, { undefinedOnConflict: true });
+  const evaluator = new GraphEvaluator(sop, { undefinedOnConflict: true, categoricalAggregates: categoricalAggregates(sop) });
   let undefinedPositions = 0;
   const tokenizer = makeTokenizer(model);
   let total = 0;

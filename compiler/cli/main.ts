@@ -77,14 +77,15 @@ program
   .command("verify")
   .description("compile a program and compare the compiled model with the interpreter on many inputs")
   .argument("<file>", "a .rasp program")
-  .requiredOption("--vocab <json>", 'the input vocabulary, a JSON array of tokens, e.g. \'["a","b"]\'')
-  .requiredOption("--max-len <n>", "the longest input the model must handle")
+  .option("--vocab <json>", 'the input vocabulary, a JSON array of tokens, e.g. \'["a","b"]\' (required unless --model)')
+  .option("--max-len <n>", "the longest input the model must handle (required unless --model)")
+  .option("--model <model.json>", "check this model file (e.g. an edited or fine-tuned one) instead of compiling; vocab and max length come from it")
   .option("--sop <name>", "the s-op to compile", "out")
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
   .option("--samples <k>", "check K random inputs (default 1000)")
   .option("--exhaustive", "check every input of every length 1..max-len")
   .option("--seed <s>", "seed for the random inputs (default 0)")
-  .action((file: string, opts: { vocab: string; maxLen: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; seed?: string }) =>
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; seed?: string }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 

@@ -51,7 +51,7 @@ function insertConversions(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): S
       case "select": {
         const k = as(n.keys, get(n.keys), "categorical");
         const q = as(n.queries, get(n.queries), "categorical");
-        if (k !== n.keys || q !== n.queries) out = make.select(k, q, n.comparison, n.label, n.range);
+        if (k !== n.keys || q !== n.queries) out = make.reselect(n, k, q);
         break;
       }
       case "selectorAnd":
@@ -136,6 +136,16 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
   const primitives = findPrimitives(sop);
   const first = raspToGraph(sop, primitives);
   const firstInfos = inferValueSets(first, opts);
+  for (const [id, where] of first.tuples) {
+    const node = first.nodes.find((n) => n.id === id) as SOp & { kind: "sequenceMap" };
+    const part = node.inputs.find((i) => firstInfos.get(i.id)!.values.includes(null));
+    if (part) {
+      throw new RaspError(
+        `this selector combines selects over different s-ops with 'or', so one head must test them together, but '${first.names.get(part.id)}' can be None; give its aggregate a default`,
+        where ?? range(node),
+      );
+    }
+  }
   const graph = raspToGraph(insertConversions(first, firstInfos), primitives);
   const infos = inferValueSets(graph, opts);
   const allocation = allocateLayers(graph.nodes);

@@ -2,8 +2,10 @@
 // block of its own (`length` becomes selector_width of an always-true select, as in Tracr), fuses
 // chains of elementwise maps into one lookup (one MLP instead of several), and names every node
 // uniquely so residual directions can be named after it.
-import { make, topologicalOrder, type MapOp, type RaspNode, type SOp, type Selector, type SequenceMapOp } from "../rasp/ops.js";
+import { make, topologicalOrder, type Affine, type MapOp, type RaspNode, type SOp, type Selector, type SequenceMapOp } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
+import type { SourceRange } from "../language/ast.js";
+import { oneHeadSelector, tupleAtom } from "./selectorLiterals.js";
 
 export interface Graph {
   readonly output: SOp;
@@ -13,6 +15,8 @@ export interface Graph {
   readonly names: ReadonlyMap<number, string>;
   readonly tokens: SOp;
   readonly indices: SOp;
+  /** Tuple s-ops made for selects over several s-ops, with the selector they serve (for errors). */
+  readonly tuples: ReadonlyMap<number, SourceRange | null>;
 }
 
 /** Rewrites a graph bottom-up; `rewrite` sees a node whose children are already rewritten. */
@@ -50,7 +54,7 @@ function withChildren(n: RaspNode, child: (c: RaspNode) => RaspNode): RaspNode {
       break;
     case "select":
       if (child(n.keys) === n.keys && child(n.queries) === n.queries) return n;
-      return make.select(s(n.keys), s(n.queries), n.comparison, n.label, n.range);
+      return make.reselect(n, s(n.keys), s(n.queries));
     case "selectorAnd":
       return make.and(sel(n.left), sel(n.right), n.label, n.range);
     case "selectorOr":
@@ -60,6 +64,13 @@ function withChildren(n: RaspNode, child: (c: RaspNode) => RaspNode): RaspNode {
   }
   (out as SOp).encoding = n.encoding;
   return out;
+}
+
+/** f∘g when both are affine (f of one input): still affine, so the fused map keeps its linear MLP. */
+function composeAffine(f: Affine | undefined, g: Affine | undefined): Affine | undefined {
+  if (!f || !g) return undefined;
+  const a = f.coefficients[0]!;
+  return { coefficients: g.coefficients.map((c) => a * c), bias: a * g.bias + f.bias };
 }
 
 /**
@@ -75,7 +86,7 @@ function fuseMap(n: MapOp): SOp {
     const fused = make.map((x) => {
       const y = g(x);
       return y === null ? null : f(y);
-    }, inner.input, n.label, n.range);
+    }, inner.input, n.label, n.range, composeAffine(n.linear, inner.linear));
     fused.encoding = n.encoding;
     return fuseMap(fused);
   }
@@ -85,7 +96,7 @@ function fuseMap(n: MapOp): SOp {
     const fused: SequenceMapOp = make.sequenceMap((...xs: Atom[]) => {
       const y = g(...xs);
       return y === null ? null : f(y);
-    }, inner.inputs, n.label, n.range);
+    }, inner.inputs, n.label, n.range, composeAffine(n.linear, inner.linear));
     fused.encoding = n.encoding;
     return fused;
   }
@@ -94,6 +105,19 @@ function fuseMap(n: MapOp): SOp {
 
 export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp }): Graph {
   const { tokens, indices } = primitives;
+  // One tuple s-op per list of parts, shared by every select that reads it.
+  const tupleNodes = new Map<string, SOp>();
+  const tuples = new Map<number, SourceRange | null>();
+  const tupleOf = (where: SourceRange | null) => (parts: readonly SOp[]): SOp => {
+    const key = parts.map((p) => p.id).join(",");
+    let t = tupleNodes.get(key);
+    if (!t) {
+      t = make.sequenceMap((...xs: Atom[]) => tupleAtom(xs), parts, `(${parts.map((p) => p.label).join(", ")})`, where);
+      tupleNodes.set(key, t);
+      tuples.set(t.id, where);
+    }
+    return t;
+  };
   const root = rebuild(output, (n, child) => {
     if (n.kind === "length") {
       // Tracr's make_length: the number of positions an always-true select picks.
@@ -104,6 +128,15 @@ export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp
     }
     const rebuilt = withChildren(n, child);
     if (rebuilt.kind === "map") return fuseMap(rebuilt);
+    if (rebuilt.kind === "aggregate" || rebuilt.kind === "selectorWidth") {
+      const sel = oneHeadSelector(rebuilt.selector, tupleOf(rebuilt.selector.range));
+      if (sel === rebuilt.selector) return rebuilt;
+      const out = rebuilt.kind === "aggregate"
+        ? make.aggregate(sel, rebuilt.sop, rebuilt.default, rebuilt.label, rebuilt.range)
+        : make.selectorWidth(sel, rebuilt.label, rebuilt.range);
+      out.encoding = rebuilt.encoding;
+      return out;
+    }
     return rebuilt;
   }) as SOp;
   const nodes = topologicalOrder(root);
@@ -116,5 +149,5 @@ export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp
     used.set(base, count + 1);
     names.set(n.id, count === 0 ? base : `${base}#${count + 1}`);
   }
-  return { output: root, nodes, names, tokens, indices };
+  return { output: root, nodes, names, tokens, indices, tuples };
 }

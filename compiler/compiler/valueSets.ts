@@ -186,12 +186,25 @@ function sharedSelectorImage(n: SequenceMapOp, infos: ReadonlyMap<number, SOpInf
 
 /**
  * The encoding an s-op gets: its annotation, else categorical — except that an unannotated
- * aggregate of a numerical s-op is numerical too (a mean stays a mean).
+ * aggregate of a numerical s-op is numerical too (a mean stays a mean), and so is an unannotated
+ * affine function of numerical s-ops (`2 * frac - 1`), which a linear MLP computes exactly for
+ * every input value. `inputEncoding` gives the encoding already chosen for a child.
  */
-export function chooseEncoding(n: SOp, infos: ReadonlyMap<number, SOpInfo>): Encoding {
+export function chooseEncoding(n: SOp, inputEncoding: (s: SOp) => Encoding): Encoding {
   if (n.encoding) return n.encoding;
-  if (n.kind === "aggregate") return infos.get(n.sop.id)?.encoding ?? "categorical";
+  if (n.kind === "aggregate") return inputEncoding(n.sop);
+  if ((n.kind === "map" || n.kind === "sequenceMap") && n.linear) {
+    const inputs = n.kind === "map" ? [n.input] : n.inputs;
+    if (inputs.every((i) => inputEncoding(i) === "numerical")) return "numerical";
+  }
   return "categorical";
+}
+
+/** Every s-op's encoding, by node id, as value-set inference chooses it. */
+export function encodingsOf(nodes: readonly RaspNode[]): Map<number, Encoding> {
+  const out = new Map<number, Encoding>();
+  for (const n of nodes) if (n.kind !== "select" && n.kind !== "selectorAnd" && n.kind !== "selectorOr" && n.kind !== "selectorNot") out.set(n.id, chooseEncoding(n, (s) => out.get(s.id)!));
+  return out;
 }
 
 export function inferValueSets(graph: Graph, opts: ValueSetOptions): Map<number, SOpInfo> {
@@ -224,7 +237,7 @@ export function inferValueSets(graph: Graph, opts: ValueSetOptions): Map<number,
         values = Array.from({ length: opts.maxLen + 1 }, (_, i) => i);
         break;
       case "aggregate": {
-        const encoding = chooseEncoding(n, infos);
+        const encoding = chooseEncoding(n, (s) => infos.get(s.id)!.encoding);
         const inner = vals(n.sop).filter((v) => v !== null);
         values = encoding === "numerical" ? meansOf(n, inner, opts.maxLen) : [...vals(n.sop)];
         // Empty selections give the default; None-valued keys are never selected.
@@ -236,7 +249,7 @@ export function inferValueSets(graph: Graph, opts: ValueSetOptions): Map<number,
     }
     const sorted = sortedUnique(values);
     if (sorted.length > MAX_VALUE_SET) throw new RaspError(`'${n.label}' can take ${sorted.length} values; the compiler's limit is ${MAX_VALUE_SET}`, where(n));
-    infos.set(n.id, { encoding: chooseEncoding(n as SOp, infos), values: sorted });
+    infos.set(n.id, { encoding: chooseEncoding(n as SOp, (s) => infos.get(s.id)!.encoding), values: sorted });
   }
   return infos;
 }

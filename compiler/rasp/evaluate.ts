@@ -78,6 +78,13 @@ export interface EvaluatorOptions {
    * defined (max_identifier's answer at position 1, say, while position 0 is undefined).
    */
   readonly undefinedOnConflict?: boolean;
+  /**
+   * With undefinedOnConflict: aggregates (by node id) that a compiled model computes categorically.
+   * There a mean of differing numbers is undefined too: the model copies one selected value, it
+   * cannot average (Tracr's evaluator raises likewise), while the interpreter, following Weiss,
+   * averages numbers.
+   */
+  readonly categoricalAggregates?: ReadonlySet<number>;
 }
 
 export class GraphEvaluator {
@@ -181,7 +188,10 @@ export class GraphEvaluator {
             picked.length = 0;
             const row = m[q]!;
             for (let k = 0; k < n; k++) if (row[k]) picked.push(xs[k]!);
-            const r = aggregateValues(picked, node.default);
+            let r = aggregateValues(picked, node.default);
+            if (lenient && !isConflict(r) && picked.length > 1 && this.options.categoricalAggregates?.has(node.id) && picked.some((x) => !atomEquals(x, picked[0]!))) {
+              r = { conflict: picked.slice() };
+            }
             if (isConflict(r) && lenient) {
               (this.undefinedAt.get(node.id) ?? this.undefinedAt.set(node.id, new Uint8Array(n)).get(node.id)!)[q] = 1;
               out[q] = null;
@@ -207,7 +217,8 @@ export class GraphEvaluator {
           for (let q = 0; q < n; q++) {
             const row = new Uint8Array(n);
             const qv = queries[q]!;
-            for (let k = 0; k < n; k++) row[k] = this.guard(node, q, () => selects(node.comparison, keys[k]!, qv)) ? 1 : 0;
+            const test = node.predicate ?? ((k: Atom, q: Atom) => selects(node.comparison, k, q));
+            for (let k = 0; k < n; k++) row[k] = this.guard(node, q, () => test(keys[k]!, qv)) ? 1 : 0;
             m.push(row);
           }
           v = m;

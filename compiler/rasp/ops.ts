@@ -78,6 +78,11 @@ export interface SelectOp extends NodeBase {
   readonly keys: SOp;
   readonly queries: SOp;
   readonly comparison: SelectComparison;
+  /**
+   * Set only on selects the compiler makes (an `or` over several key/query s-ops becomes one select
+   * over tuples of them): the select's own table, which then replaces `comparison`.
+   */
+  readonly predicate?: (key: Atom, query: Atom) => boolean;
 }
 export interface SelectorAndOp extends NodeBase { readonly kind: "selectorAnd"; readonly left: Selector; readonly right: Selector }
 export interface SelectorOrOp extends NodeBase { readonly kind: "selectorOr"; readonly left: Selector; readonly right: Selector }
@@ -119,6 +124,11 @@ export const make = {
   select: (keys: SOp, queries: SOp, comparison: SelectComparison, label: string, range: Range): SelectOp => ({
     kind: "select", id: freshId(), label, range, keys, queries, comparison,
   }),
+  selectWhere: (keys: SOp, queries: SOp, predicate: (key: Atom, query: Atom) => boolean, label: string, range: Range): SelectOp => ({
+    kind: "select", id: freshId(), label, range, keys, queries, comparison: "true", predicate,
+  }),
+  /** The same select over other keys and queries (its comparison or predicate kept). */
+  reselect: (n: SelectOp, keys: SOp, queries: SOp): SelectOp => ({ ...n, id: freshId(), keys, queries }),
   and: (left: Selector, right: Selector, label: string, range: Range): SelectorAndOp => ({ kind: "selectorAnd", id: freshId(), label, range, left, right }),
   or: (left: Selector, right: Selector, label: string, range: Range): SelectorOrOp => ({ kind: "selectorOr", id: freshId(), label, range, left, right }),
   not: (inner: Selector, label: string, range: Range): SelectorNotOp => ({ kind: "selectorNot", id: freshId(), label, range, inner }),

@@ -119,12 +119,31 @@ describe.concurrent("raspc compile, exec, inspect (success)", () => {
   });
 
   it("verify: reports mismatches with the layer where they start, exit 1", async () => {
-    // sort.rasp is written for inputs up to 5 tokens; at 8 its keys collide and positions average.
-    const r = await raspc("verify", "rasp-programs/sort.rasp", "--vocab", "[1,2,3,4]", "--max-len", "8", "--samples", "300", "--seed", "1");
+    // A model file damaged after compiling (as fine-tuning might): layer 0's MLP no longer writes.
+    const file = path.join(dir, "hist-damaged.json");
+    const made = await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "4", "-o", file);
+    expect(made.code, made.stderr).toBe(0);
+    const model = JSON.parse(fs.readFileSync(file, "utf8")) as { layers: { mlp: { w2: number[][] } }[] };
+    for (const row of model.layers[0]!.mlp.w2) row.fill(0);
+    fs.writeFileSync(file, JSON.stringify(model));
+    const r = await raspc("verify", HIST, "--model", file, "--samples", "300", "--seed", "1");
     expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^verify: read .*hist-damaged\.json: 1 layers, d_model \d+; checking 300 random inputs \(seed 1\)/);
     expect(r.stdout).toMatch(/mismatch 1: input \[/);
-    expect(r.stdout).toMatch(/ {2}expected \[.*\]\n {2}got {6}\[.*\]\n {2}first departs at layer \d+ \(s-op \S+, position \d+: expected .*, residual says .*\)/);
-    expect(r.stdout).toMatch(/verify: 300 inputs, [1-9]\d* mismatches \(0 skipped: interpreter error\), [\d.]+ s\n$/);
+    expect(r.stdout).toMatch(/ {2}expected \[.*\]\n {2}got {6}\[.*\]\n {2}first departs at layer 0 \(s-op out, position \d+: expected \d, residual says all zero \(None\)\)/);
+    expect(r.stdout).toMatch(/verify: 300 inputs, 300 mismatches \(0 skipped: interpreter error\), [\d.]+ s\n$/);
+  });
+
+  it("verify --model: an undamaged model file passes; --model with --vocab is a usage error", async () => {
+    const file = path.join(dir, "hist-ok.json");
+    expect((await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "4", "-o", file)).code).toBe(0);
+    const ok = await raspc("verify", HIST, "--model", file, "--exhaustive");
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/\nverify: 340 inputs, 0 mismatches/);
+    const both = await raspc("verify", HIST, "--model", file, "--vocab", VOCAB);
+    expect(oneLineError(both)).toMatch(/give --model or --vocab and --max-len, not both/);
+    const neither = await raspc("verify", HIST, "--vocab", VOCAB);
+    expect(oneLineError(neither)).toMatch(/--max-len <n>' not specified/);
   });
 });
 

@@ -1,15 +1,20 @@
-// `raspc verify FILE.rasp --vocab JSON --max-len N [--sop NAME] [--bos BOS]
-//   [--samples K | --exhaustive] [--seed S]`: compile in memory, then compare the compiled model's
-// decoded output with the interpreter's on K random inputs (default 1000) or on every input up to
-// the max length. Inputs on which the interpreter itself raises are skipped and counted.
+// `raspc verify FILE.rasp (--vocab JSON --max-len N | --model MODEL.json) [--sop NAME] [--bos BOS]
+//   [--samples K | --exhaustive] [--seed S]`: compile in memory (or read a model file, which may
+// have been edited or fine-tuned since it was compiled), then compare the model's decoded output
+// with the interpreter's on K random inputs (default 1000) or on every input up to the max length.
+// Inputs on which the interpreter itself raises are skipped and counted.
 import { UsageError } from "../../language/diagnostics.js";
+import { readModel } from "../../model/modelFile.js";
 import { formatAtom, type Atom } from "../../rasp/values.js";
 import { createRunner } from "../../../runtime/runModel.js";
 import { makeRng } from "../../../runtime/random.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel } from "../../../runtime/verify.js";
 import { compileTarget, formatDuration, formatSeconds, loadTarget, parseNonNegativeInt, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
 
-export interface VerifyCommandOptions extends CompileArgs {
+export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLen"> {
+  readonly vocab?: string;
+  readonly maxLen?: string;
+  readonly model?: string;
   readonly samples?: string;
   readonly exhaustive?: boolean;
   readonly seed?: string;
@@ -50,8 +55,15 @@ function showOutputs(xs: readonly Atom[], numerical: boolean): string {
 
 export async function verify(file: string, opts: VerifyCommandOptions, sources: Map<string, string>): Promise<number> {
   const started = performance.now();
-  const vocab = parseVocab(opts.vocab);
-  const maxLen = parsePositiveInt(opts.maxLen, "--max-len");
+  if (opts.model !== undefined && (opts.vocab !== undefined || opts.maxLen !== undefined)) {
+    throw new UsageError("--model brings its own vocabulary and max length; give --model or --vocab and --max-len, not both");
+  }
+  if (opts.model === undefined && (opts.vocab === undefined || opts.maxLen === undefined)) {
+    throw new UsageError(`required option '${opts.vocab === undefined ? "--vocab <json>" : "--max-len <n>"}' not specified (or give --model MODEL.json)`);
+  }
+  const given = opts.model !== undefined ? readModel(opts.model) : null;
+  const vocab = given ? given.vocab : parseVocab(opts.vocab!);
+  const maxLen = given ? given.maxLen : parsePositiveInt(opts.maxLen!, "--max-len");
   if (opts.exhaustive && opts.samples !== undefined) throw new UsageError("give either --samples K or --exhaustive, not both");
   const samples = opts.samples !== undefined ? parsePositiveInt(opts.samples, "--samples") : DEFAULT_SAMPLES;
   const seed = opts.seed !== undefined ? parseNonNegativeInt(opts.seed, "--seed") : 0;
@@ -67,12 +79,11 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   }
 
   const target = loadTarget(file, opts.sop, sources);
-  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos);
+  const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos);
   const runner = await createRunner(model);
   const what = opts.exhaustive ? `all ${total} inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`;
-  process.stdout.write(
-    `verify: compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on tfjs-${runner.backend}\n`,
-  );
+  const origin = given ? `read ${opts.model}` : `compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}`;
+  process.stdout.write(`verify: ${origin}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on tfjs-${runner.backend}\n`);
   const inputs = opts.exhaustive ? exhaustiveInputs(vocab, maxLen) : randomInputs(vocab, maxLen, samples, makeRng(seed));
   const bar = progressBar(total);
   let report;
@@ -94,7 +105,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   if (report.mismatchCount > report.mismatches.length) out.push(`... and ${report.mismatchCount - report.mismatches.length} more mismatches`);
   if (report.skipped > 0 && report.firstSkipReason) out.push(`skipped inputs: the interpreter raised an error, e.g. ${report.firstSkipReason}`);
   const elapsed = (performance.now() - started) / 1000;
-  out.push(`verify: ${report.total} inputs, ${report.mismatchCount} mismatches (${report.skipped} skipped: interpreter error)${report.undefinedPositions > 0 ? `, ${report.undefinedPositions} output positions undefined (differing values averaged) left out` : ""}, ${formatSeconds(elapsed)} s`);
+  out.push(`verify: ${report.total} inputs, ${report.mismatchCount} mismatches (${report.skipped} skipped: interpreter error)${report.undefinedPositions > 0 ? `, ${report.undefinedPositions} output positions left out (undefined: a categorical aggregate selects differing values there)` : ""}, ${formatSeconds(elapsed)} s`);
   process.stdout.write(out.join("\n") + "\n");
   return report.mismatchCount > 0 ? 1 : 0;
 }
