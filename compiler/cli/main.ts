@@ -69,7 +69,8 @@ program
   .option("--input <json>", 'one input, a JSON array of tokens, e.g. \'["a","b"]\'')
   .option("--inputs <file.jsonl>", "a file with one JSON array of tokens per line")
   .option("--json", "print one JSON result per input line")
-  .action((model: string, opts: { input?: string; inputs?: string; json?: boolean }) =>
+  .option("--trace", "also show every head's attention pattern and the residual stream after every sublayer, read as s-ops (raw too with --json)")
+  .action((model: string, opts: { input?: string; inputs?: string; json?: boolean; trace?: boolean }) =>
     runCommand(async () => (await import("./commands/exec.js")).exec(model, opts)),
   );
 

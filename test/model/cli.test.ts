@@ -134,6 +134,24 @@ describe.concurrent("raspc compile, exec, inspect (success)", () => {
     expect(r.stdout).toMatch(/verify: 300 inputs, 300 mismatches \(0 skipped: interpreter error\), [\d.]+ s\n$/);
   });
 
+  it("exec --trace shows attention patterns and s-ops per sublayer; with --json, raw residual streams", async () => {
+    const file = path.join(dir, "hist-trace.json");
+    expect((await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "4", "-o", file)).code).toBe(0);
+    const text = await raspc("exec", file, "--input", '["a","b","a"]', "--trace");
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/layer 0 head 0 \(out\): attention pattern, rows are query positions, columns key positions\nquery \| +BOS +0 +1 +2\n0 +\| +0\.33 +0\.33 +0\.00 +0\.33\n/);
+    expect(text.stdout).toMatch(/after layer 0 MLP: s-ops read from the residual stream\nposition \| 0 1 2\ntokens +\| a b a\nout +\| 2 1 2\n/);
+    const json = await raspc("exec", file, "--input", '["a","b","a"]', "--trace", "--json");
+    expect(json.code, json.stderr).toBe(0);
+    const line = JSON.parse(json.stdout) as { output: number[]; trace: { stages: { stage: string; sops: [string, unknown[]][]; residual: number[][] }[]; attention: { heads: { pattern: number[][] }[] }[] } };
+    expect(line.output).toEqual([2, 1, 2]);
+    expect(line.trace.stages.map((st) => st.stage)).toEqual(["embed", "layer 0 attention", "layer 0 MLP"]);
+    const post = line.trace.stages[2]!;
+    expect(post.residual).toHaveLength(4); // BOS and three tokens
+    expect(Object.fromEntries(post.sops)["out"]).toEqual([2, 1, 2]);
+    for (const row of line.trace.attention[0]!.heads[0]!.pattern) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
   it("verify --model: an undamaged model file passes; --model with --vocab is a usage error", async () => {
     const file = path.join(dir, "hist-ok.json");
     expect((await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "4", "-o", file)).code).toBe(0);
