@@ -257,10 +257,29 @@ export function exhaustiveCount(vocabSize: number, maxLen: number): number {
   return total;
 }
 
-/** `count` random inputs: length uniform in 1..maxLen, tokens uniform over the vocabulary. */
-export function* randomInputs(vocab: readonly Atom[], maxLen: number, count: number, rng: { int(n: number): number }): Generator<Atom[]> {
+/**
+ * `count` random inputs: length uniform in 1..maxLen, tokens uniform over the vocabulary; with
+ * `distinct`, drawn without replacement (as the paper's Max-identifier task samples), so lengths
+ * stop at the vocabulary's size.
+ */
+export function* randomInputs(vocab: readonly Atom[], maxLen: number, count: number, rng: { int(n: number): number }, distinct = false): Generator<Atom[]> {
+  const longest = distinct ? Math.min(maxLen, vocab.length) : maxLen;
   for (let i = 0; i < count; i++) {
-    const n = 1 + rng.int(maxLen);
-    yield Array.from({ length: n }, () => vocab[rng.int(vocab.length)]!);
+    const n = 1 + rng.int(longest);
+    if (!distinct) {
+      yield Array.from({ length: n }, () => vocab[rng.int(vocab.length)]!);
+      continue;
+    }
+    const pool = [...vocab];
+    for (let j = 0; j < n; j++) {
+      const k = j + rng.int(pool.length - j); // partial Fisher–Yates
+      [pool[j], pool[k]] = [pool[k]!, pool[j]!];
+    }
+    yield pool.slice(0, n);
   }
+}
+
+/** Whether an input repeats no token (for exhaustive runs restricted to distinct tokens). */
+export function hasDistinctTokens(input: readonly Atom[]): boolean {
+  return input.every((a, i) => input.findIndex((b) => atomEquals(a, b)) === i);
 }

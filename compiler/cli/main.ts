@@ -85,8 +85,9 @@ program
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
   .option("--samples <k>", "check K random inputs (default 1000)")
   .option("--exhaustive", "check every input of every length 1..max-len")
+  .option("--distinct", "only inputs whose tokens are all different (sampled without replacement, as for max_identifier)")
   .option("--seed <s>", "seed for the random inputs (default 0)")
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; seed?: string }) =>
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 

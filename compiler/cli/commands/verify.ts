@@ -8,7 +8,8 @@ import { readModel } from "../../model/modelFile.js";
 import { formatAtom, type Atom } from "../../rasp/values.js";
 import { createRunner } from "../../../runtime/runModel.js";
 import { makeRng } from "../../../runtime/random.js";
-import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel } from "../../../runtime/verify.js";
+import { describeDeparture, exhaustiveCount, exhaustiveInputs, hasDistinctTokens, randomInputs, verifyModel } from "../../../runtime/verify.js";
+
 import { compileTarget, formatDuration, formatSeconds, loadTarget, parseNonNegativeInt, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
 
 export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLen"> {
@@ -16,6 +17,7 @@ export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLe
   readonly maxLen?: string;
   readonly model?: string;
   readonly samples?: string;
+  readonly distinct?: boolean;
   readonly exhaustive?: boolean;
   readonly seed?: string;
 }
@@ -49,6 +51,10 @@ function progressBar(total: number): { update(done: number): void; finish(): voi
   };
 }
 
+function* onlyDistinct(inputs: Iterable<Atom[]>, distinct: boolean): Generator<Atom[]> {
+  for (const x of inputs) if (!distinct || hasDistinctTokens(x)) yield x;
+}
+
 function showOutputs(xs: readonly Atom[], numerical: boolean): string {
   return numerical ? `[${xs.map((x) => (typeof x === "number" ? String(Number(x.toPrecision(6))) : formatAtom(x))).join(", ")}]` : showAtoms(xs);
 }
@@ -78,13 +84,19 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
     }
   }
 
+  if (opts.exhaustive && opts.distinct) {
+    // The progress bar counts the inputs actually checked: arrangements of distinct tokens.
+    total = 0;
+    for (let n = 1, arrangements = 1; n <= Math.min(maxLen, vocab.length); n++) total += arrangements *= vocab.length - n + 1;
+  }
   const target = loadTarget(file, opts.sop, sources);
   const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos);
   const runner = await createRunner(model);
-  const what = opts.exhaustive ? `all ${total} inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`;
+  const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
   const origin = given ? `read ${opts.model}` : `compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}`;
   process.stdout.write(`verify: ${origin}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on tfjs-${runner.backend}\n`);
-  const inputs = opts.exhaustive ? exhaustiveInputs(vocab, maxLen) : randomInputs(vocab, maxLen, samples, makeRng(seed));
+  const distinct = opts.distinct === true;
+  const inputs = opts.exhaustive ? onlyDistinct(exhaustiveInputs(vocab, maxLen), distinct) : randomInputs(vocab, maxLen, samples, makeRng(seed), distinct);
   const bar = progressBar(total);
   let report;
   try {
