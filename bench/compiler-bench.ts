@@ -88,13 +88,19 @@ function main(): void {
   const built = fs.existsSync(path.join(ROOT, "dist/cli/main.js"));
   const cli = built ? [path.join(ROOT, "bin/raspc.js")] : ["--import", "tsx", path.join(ROOT, "compiler/cli/main.ts")];
   const args = ["verify", "rasp-programs/sort.rasp", "--vocab", "[1,2,3,4]", "--max-len", "10", "--samples", "10000"];
-  const t = performance.now();
-  const r = spawnSync(process.execPath, [...cli, ...args], { cwd: ROOT, encoding: "utf8" });
-  const wall = (performance.now() - t) / 1000;
-  const summary = (r.stdout ?? "").trim().split("\n").pop() ?? "";
-  process.stdout.write(`## raspc verify\n\n| command | wall s | result |\n|---|---|---|\n`);
-  process.stdout.write(`| \`raspc ${args.join(" ")}\` (${built ? "built CLI" : "via tsx"}) | ${wall.toFixed(2)} | ${summary.replace(/\|/g, "\\|")} (exit ${r.status}) |\n\n`);
-  process.stdout.write(`Target < 10 s. sort.rasp is written for inputs up to 5 tokens (its max_seq_len); longer inputs make its keys collide, so mismatches here are the program's, not the compiler's.\n`);
+  const walls: number[] = [];
+  let summary = "";
+  let status: number | null = null;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [...cli, ...args], { cwd: ROOT, encoding: "utf8" });
+    walls.push((performance.now() - t) / 1000);
+    summary = (r.stdout ?? "").trim().split("\n").pop() ?? "";
+    status = r.status;
+  }
+  process.stdout.write(`## raspc verify (median of 3 runs)\n\n| command | wall s | result |\n|---|---|---|\n`);
+  process.stdout.write(`| \`raspc ${args.join(" ")}\` (${built ? "built CLI" : "via tsx"}) | ${median(walls).toFixed(2)} | ${summary.replace(/\|/g, "\\|")} (exit ${status}) |\n\n`);
+  process.stdout.write(`Target < 10 s.\n`);
 }
 
 main();
