@@ -27,7 +27,7 @@ function showVocab(vocab: readonly Atom[]): string {
 }
 
 export function makeTokenizer(model: Pick<CompiledModel, "vocab" | "maxLen">): Tokenizer {
-  const ids = new Map<string, number>();
+  const ids = new Map<string | number, number>();
   model.vocab.forEach((a, i) => {
     if (!ids.has(atomKey(a))) ids.set(atomKey(a), i);
   });

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const root = path.resolve(import.meta.dirname, "..");
 const suggested = JSON.parse(fs.readFileSync(path.join(root, "rasp-programs/suggested.json"), "utf8"));
 const at = process.argv.indexOf("--samples");
 const samples = at >= 0 ? process.argv[at + 1] : "1000";

@@ -26,8 +26,11 @@ function where(n: RaspNode): SourceRange {
 }
 
 export function sortedUnique(values: Iterable<Atom>): Atom[] {
-  const byKey = new Map<string, Atom>();
-  for (const v of values) if (!byKey.has(atomKey(v))) byKey.set(atomKey(v), v);
+  const byKey = new Map<string | number, Atom>();
+  for (const v of values) {
+    const k = atomKey(v);
+    if (!byKey.has(k)) byKey.set(k, v);
+  }
   return [...byKey.values()].sort(atomOrder);
 }
 
@@ -36,7 +39,7 @@ function image(n: RaspNode, inputs: readonly (readonly Atom[])[], f: (...xs: Ato
   let combos = 1;
   for (const vs of inputs) combos *= vs.length;
   if (combos > 1_000_000) throw new RaspError(`'${n.label}' combines s-ops with ${combos} joint values; the compiler's limit is 1,000,000`, where(n));
-  const out = new Map<string, Atom>();
+  const out = new Map<string | number, Atom>();
   const args = new Array<Atom>(inputs.length);
   const walk = (j: number): void => {
     if (j === inputs.length) {
@@ -68,26 +71,24 @@ export function meansOf(n: RaspNode, values: readonly Atom[], maxLen: number): A
     if (!isNumeric(v)) throw new RaspError(`the numerical aggregate '${n.label}' averages non-numeric values (${formatAtom(v)})`, where(n));
     return v === true ? 1 : v === false ? 0 : (v as number);
   });
-  const integral = nums.every((x) => Number.isInteger(x));
-  // sums[c] = the set of sums of c values; integers stay exact, which keeps k/n equal to the interpreter's mean.
-  let sums = new Map<string, number>([["0", 0]]);
-  const means = new Map<string, number>();
+  // Every distinct double is kept, never rounded together: the interpreter sums the selected
+  // values in position order, so the sums of c values it can produce are exactly the left folds
+  // built here, and a mean s/c is the very double it computes. Values that differ only by rounding
+  // (0.05 and (0.1+0.1+0.1)/6) both stay, so a map that tells them apart is refused by the
+  // discretising MLP instead of being compiled wrong on one of them.
+  const distinctNums = [...new Set(nums)];
+  let sums = new Set<number>([0]);
+  const means = new Set<number>();
   for (let c = 1; c <= maxLen; c++) {
-    const next = new Map<string, number>();
-    for (const s of sums.values()) for (const x of nums) {
-      const t = s + x;
-      next.set(integral ? String(t) : t.toPrecision(12), t);
-    }
+    const next = new Set<number>();
+    for (const s of sums) for (const x of distinctNums) next.add(s + x);
     if (next.size > MAX_VALUE_SET) {
       throw new RaspError(`the numerical aggregate '${n.label}' can take more than ${MAX_VALUE_SET} values at max length ${maxLen}; average 0/1 values or lower --max-len`, where(n));
     }
     sums = next;
-    for (const s of sums.values()) {
-      const m = s / c;
-      means.set(integral ? `${s}/${c}:${m}` : m.toPrecision(12), m);
-    }
+    for (const s of sums) means.add(s / c);
   }
-  return sortedUnique(means.values());
+  return [...means].sort((a, b) => a - b);
 }
 
 /** Larger sets of joint sums than this fall back to the product of the inputs' value sets. */
@@ -149,8 +150,11 @@ function sharedSelectorImage(n: SequenceMapOp, infos: ReadonlyMap<number, SOpInf
     tuples = [[]];
     for (const s of inner) tuples = tuples.flatMap((t) => infos.get(s.id)!.values.map((v) => [...t, v]));
   }
-  tuples = tuples.filter((t) => t.every((v) => v !== null && isNumeric(v)));
-  const out = new Map<string, Atom>();
+  // Distinct numeric tuples only: the sums below try every one at every count.
+  const byTuple = new Map<string, number[]>();
+  for (const t of tuples) if (t.every((v) => v !== null && isNumeric(v))) byTuple.set(t.map((v) => atomKey(v)).join(","), t.map(asNumber));
+  const vectors = [...byTuple.values()];
+  const out = new Map<string | number, Atom>();
   const emit = (args: Atom[]): void => {
     try {
       const v = n.f(...args);
@@ -164,17 +168,19 @@ function sharedSelectorImage(n: SequenceMapOp, infos: ReadonlyMap<number, SOpInf
   if (defaults.some((d) => d === null)) out.set(atomKey(null), null);
   else emit(defaults);
   // One selected position: the aggregate is that position's value itself.
-  for (const t of tuples) emit(t);
-  let sums = new Map<string, number[]>();
-  for (const t of tuples) {
-    const v = t.map(asNumber);
-    sums.set(v.join(","), v);
-  }
+  for (const t of tuples) if (t.every((v) => v !== null && isNumeric(v))) emit(t);
+  // Sums of small non-negative integers (counts of 0/1 indicators, the common case) pack into one
+  // number per vector; anything else is keyed by its text.
+  const base = opts.maxLen * Math.max(1, ...vectors.flat()) + 1;
+  const packable = vectors.every((v) => v.every((x) => Number.isInteger(x) && x >= 0)) && base ** (vectors[0]?.length ?? 0) < Number.MAX_SAFE_INTEGER;
+  const keyOf = packable ? (v: number[]) => v.reduce((k, x) => k * base + x, 0) : (v: number[]) => v.join(",");
+  let sums = new Map<string | number, number[]>();
+  for (const v of vectors) sums.set(keyOf(v), v);
   for (let c = 2; c <= opts.maxLen; c++) {
-    const next = new Map<string, number[]>();
-    for (const s of sums.values()) for (const t of tuples) {
-      const v = s.map((x, i) => x + asNumber(t[i]!));
-      const key = v.join(",");
+    const next = new Map<string | number, number[]>();
+    for (const s of sums.values()) for (const t of vectors) {
+      const v = s.map((x, i) => x + t[i]!);
+      const key = keyOf(v);
       if (!next.has(key)) next.set(key, v);
     }
     if (next.size > MAX_JOINT_SUMS) return null;

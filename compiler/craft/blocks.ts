@@ -154,7 +154,7 @@ export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout,
     if (last >= 0 && x - xs[last]! <= SAME_VALUE * Math.max(1, Math.abs(x))) {
       const prev = ys[last];
       const same = prev === undefined || y === undefined || (prev === null ? y === null : y !== null && atomEquals(prev, y));
-      if (!same) throw new BlockError(`${label}: the input values ${xs[last]} and ${x} are too close to tell apart but map to different outputs`);
+      if (!same) throw new BlockError(`${label}: the input values ${xs[last]} and ${x} are too close to tell apart (they are one number computed along different paths of rounding) but map to different outputs; move the comparison away from them`);
       if (prev === undefined) ys[last] = y;
       continue;
     }

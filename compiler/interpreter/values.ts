@@ -9,7 +9,7 @@ export type ListValue = Value[];
 
 /** A dict with Python's key equality (1, 1.0 and True are one key). Keys are atoms, as in Weiss's REPL. */
 export class RaspDict {
-  private readonly entries = new Map<string, { key: Atom; value: Value }>();
+  private readonly entries = new Map<string | number, { key: Atom; value: Value }>();
 
   get size(): number {
     return this.entries.size;

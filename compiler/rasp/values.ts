@@ -179,10 +179,13 @@ export function atomFromJson(x: unknown): Atom | undefined {
 }
 
 /** A key that makes equal atoms (by Python's `==` and hash) share one entry in a Map. */
-export function atomKey(a: Atom): string {
+export function atomKey(a: Atom): string | number {
+  // Numbers key themselves (a Map compares them by value, with 0 and -0 alike): no formatting on
+  // the value-set paths, which key thousands of fractions. Strings and None get string keys, which
+  // can never equal a number.
   if (a === null) return "N";
   if (typeof a === "string") return "s" + a;
-  return "n" + String(typeof a === "boolean" ? (a ? 1 : 0) : a);
+  return typeof a === "boolean" ? (a ? 1 : 0) : a;
 }
 
 /** Sort order for value sets and displays: None, then numbers, then strings. */
