@@ -147,7 +147,7 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
     }
   }
   const graph = raspToGraph(insertConversions(first, firstInfos), primitives);
-  const infos = inferValueSets(graph, opts);
+  const infos = inferValueSets(graph, opts, firstInfos);
   const allocation = allocateLayers(graph.nodes);
   const coldness = coldnessFor(opts.maxLen, infos);
   const layout = (s: SOp) => layoutOf(s, graph.names, infos);

@@ -213,12 +213,22 @@ export function encodingsOf(nodes: readonly RaspNode[]): Map<number, Encoding> {
   return out;
 }
 
-export function inferValueSets(graph: Graph, opts: ValueSetOptions): Map<number, SOpInfo> {
+/**
+ * `known` holds the infos of an earlier inference over a graph that shares nodes with this one (the
+ * compiler infers twice, before and after inserting conversions): a node is immutable and keeps its
+ * id, so its info can be taken over instead of recomputed.
+ */
+export function inferValueSets(graph: Graph, opts: ValueSetOptions, known?: ReadonlyMap<number, SOpInfo>): Map<number, SOpInfo> {
   if (!Number.isInteger(opts.maxLen) || opts.maxLen < 1) throw new UsageError(`--max-len must be a positive integer, got ${opts.maxLen}`);
   if (opts.vocab.length === 0) throw new UsageError("--vocab must list at least one token");
   const infos = new Map<number, SOpInfo>();
   const vals = (s: SOp): readonly Atom[] => infos.get(s.id)!.values;
   for (const n of graph.nodes) {
+    const earlier = known?.get(n.id);
+    if (earlier) {
+      infos.set(n.id, earlier);
+      continue;
+    }
     let values: Atom[];
     switch (n.kind) {
       case "tokens":
