@@ -148,6 +148,7 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
   }
   const graph = raspToGraph(insertConversions(first, firstInfos), primitives);
   const infos = inferValueSets(graph, opts, firstInfos);
+  refuseNumericalNone(graph, infos);
   const allocation = allocateLayers(graph.nodes);
   const coldness = coldnessFor(opts.maxLen, infos);
   const layout = (s: SOp) => layoutOf(s, graph.names, infos);
@@ -186,12 +187,6 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
         break;
       }
       case "aggregate": {
-        if (out.encoding === "numerical" && s.default === null && infos.get(s.id)!.values.includes(null)) {
-          throw new RaspError(
-            `the numerical aggregate '${out.name}' has no default, so an empty selection would be None, which a numerical encoding cannot hold; give a default, e.g. aggregate(s, x, 0)`,
-            range(s),
-          );
-        }
         push(heads, p.layer, aggregateHead(out.name, literalsOf(s.selector), coldness, layout(s.sop), out, s.default));
         break;
       }
@@ -218,6 +213,30 @@ function findPrimitives(sop: SOp): { tokens: SOp; indices: SOp } {
   const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
   const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
   return { tokens, indices };
+}
+
+/**
+ * A numerical s-op holds its value in one direction, where None would read as 0 and be averaged
+ * or compared as 0; the interpreter propagates None instead. Such a program is refused, at the
+ * s-op that first lets None in.
+ */
+function refuseNumericalNone(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): void {
+  for (const n of graph.nodes) {
+    const info = infos.get(n.id);
+    if (info?.encoding !== "numerical" || !info.values.includes(null)) continue;
+    const s = n as SOp;
+    const name = graph.names.get(n.id);
+    if (s.kind === "aggregate" && s.default === null) {
+      throw new RaspError(
+        `the numerical aggregate '${name}' has no default, so an empty selection would be None, which a numerical encoding cannot hold; give a default, e.g. aggregate(s, x, 0)`,
+        range(s),
+      );
+    }
+    throw new RaspError(
+      `'${name}' is numerical but can be None (an input it reads can be None), which a numerical encoding cannot hold; give the aggregate that makes the None a default, or leave '${name}' categorical`,
+      range(s),
+    );
+  }
 }
 
 /** Builds a block, reporting a construction that cannot be exact at the s-op's source. */

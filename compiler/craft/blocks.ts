@@ -39,9 +39,19 @@ export const BOS_DIR = "tokens:BOS";
 export const ONE_DIR = "one";
 
 export function dirName(sop: string, value: Atom): string {
-  // Full precision for fractions: two values that print alike must still get two directions.
-  const shown = typeof value === "number" && !Number.isInteger(value) ? String(value) : formatAtom(value);
+  // Full precision for fractions, and quotes on strings that would read as another value (the
+  // token "1" beside the number 1, a token named "BOS" beside the BOS direction): two values must
+  // never share a direction name.
+  let shown: string;
+  if (typeof value === "number" && !Number.isInteger(value)) shown = String(value);
+  else if (typeof value === "string" && looksLikeOtherAtom(value)) shown = JSON.stringify(value);
+  else shown = formatAtom(value);
   return `${sop}:${shown}`;
+}
+
+function looksLikeOtherAtom(s: string): boolean {
+  const t = s.trim();
+  return t === "" || t !== s || s === "BOS" || s === "None" || s === "True" || s === "False" || s.startsWith('"') || Number.isFinite(Number(s));
 }
 
 /** A categorical s-op's value directions (None has none). */
@@ -139,9 +149,10 @@ const SAME_VALUE = 1e-9;
 
 /**
  * A numerical input read through a discretising MLP (Tracr's numerical MLP, made exact): the input's
- * value set x_0 < ... < x_m is known, so one step unit pair per gap between neighbours tells which
- * value it is. Each step is a two-ReLU ramp whose width is `band` of the gap (0 < band <= 0.5), so
- * any input within (1 - band)/2 of a gap from its true value still decodes exactly.
+ * value set x_0 < ... < x_m is known, so a step unit pair at the midpoint of each gap where f changes
+ * tells which side of it the input is. Each step is a two-ReLU ramp whose width is `band` of that
+ * gap (0 < band <= 0.5), so any input within (1 - band)/2 of a gap from its true value still
+ * decodes exactly.
  */
 export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout, f: (x: Atom) => Atom | undefined, band = 0.25): MlpSpec {
   const sorted = input.values.filter((v): v is number => typeof v === "number").sort((a, b) => a - b);
@@ -161,39 +172,37 @@ export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout,
     xs.push(x);
     ys.push(y);
   }
+  // Inputs outside the domain (the interpreter raises there) may decode to anything: give them a
+  // neighbour's output, so they cost no step.
+  let known = ys.findIndex((y) => y !== undefined);
+  if (known < 0) known = 0;
+  const outs: Atom[] = [];
+  ys.forEach((y, i) => outs.push(y !== undefined ? y : i < known ? (ys[known] ?? null) : outs[i - 1]!));
+  const same = (a: Atom, b: Atom) => (a === null ? b === null : b !== null && atomEquals(a, b));
   const w1: Entry[] = [];
   const b1: number[] = [];
   const w2: OutEntry[] = [];
-  // Unit 0 is the constant 1 (gated off at BOS by assembly): it carries the bucket of x_0.
+  const write = (u: number, value: Atom, sign: number) => outputWrite(out, u, value, sign).forEach((e) => w2.push(e));
+  // Unit 0 is the constant 1 (gated off at BOS by assembly): it writes f(x_0).
   b1.push(1);
+  write(0, outs[0] ?? null, 1);
   let unit = 1;
-  const steps: { up: number; down: number }[] = [];
+  // Output = f(x_0) + Σ step_i · (f(x_i) - f(x_{i-1})), with a step only where f changes: a
+  // comparison like `frac > 0.5` needs one step, however many values frac takes.
   for (let i = 1; i < xs.length; i++) {
+    if (same(outs[i]!, outs[i - 1]!)) continue;
     const gap = xs[i]! - xs[i - 1]!;
     const t = (xs[i]! + xs[i - 1]!) / 2;
     const slope = 1 / (band * gap);
     // step_i(x) = relu(slope (x - t) + 1/2) - relu(slope (x - t) - 1/2): 0 below t - band gap / 2, 1 above t + band gap / 2
     w1.push([input.name, unit, slope], [input.name, unit + 1, slope]);
     b1.push(-slope * t + 0.5, -slope * t - 0.5);
-    steps.push({ up: unit, down: unit + 1 });
+    write(unit, outs[i]!, 1);
+    write(unit + 1, outs[i]!, -1);
+    write(unit, outs[i - 1]!, -1);
+    write(unit + 1, outs[i - 1]!, 1);
     unit += 2;
   }
-  // bucket_0 = 1 - step_1; bucket_i = step_i - step_{i+1}; bucket_m = step_m. Output = sum of f(x_i) bucket_i.
-  const addBucket = (i: number, value: Atom): void => {
-    const write = (u: number, sign: number) => outputWrite(out, u, value, sign).forEach((e) => w2.push(e));
-    if (i === 0) write(0, 1);
-    else {
-      write(steps[i - 1]!.up, 1);
-      write(steps[i - 1]!.down, -1);
-    }
-    if (i < steps.length) {
-      write(steps[i]!.up, -1);
-      write(steps[i]!.down, 1);
-    }
-  };
-  ys.forEach((y, i) => {
-    if (y !== undefined && y !== null) addBucket(i, y);
-  });
   return { label, hidden: unit, w1, b1, w2: mergeOut(w2) };
 }
 
@@ -226,9 +235,22 @@ function selectorQK(literals: readonly SelectLiteral[], coldness: number, bosSco
   for (const lit of literals) {
     const kv = valueDirs(lit.keys.name, lit.keys.values);
     const qv = valueDirs(lit.queries.name, lit.queries.values);
-    for (const k of kv) {
-      wk.push([k.dir, j, 1]);
-      for (const q of qv) if (lit.table(k.value, q.value)) wq.push([q.dir, j, coldness]);
+    // None has no direction of its own. Where a table selects a None key or query (a negated
+    // select: `not select(prev, tokens, ==)` selects where prev is None), None is the affine
+    // feature one - tokens:BOS - Σ value directions, which is 1 exactly at a None position and 0
+    // at BOS, so BOS keeps its own score.
+    const keyNone = lit.keys.values.includes(null) && qv.some((q) => lit.table(null, q.value));
+    const queryNone = lit.queries.values.includes(null);
+    const columns: { value: Atom; dirs: Entry[] }[] = kv.map((k) => ({ value: k.value, dirs: [[k.dir, 0, 1]] }));
+    if (keyNone || (queryNone && lit.keys.values.includes(null) && lit.table(null, null))) {
+      columns.push({ value: null, dirs: [[ONE_DIR, 0, 1], [BOS_DIR, 0, -1], ...kv.map((k): Entry => [k.dir, 0, -1])] });
+    }
+    for (const col of columns) {
+      for (const [dir, , w] of col.dirs) wk.push([dir, j, w]);
+      for (const q of qv) if (lit.table(col.value, q.value)) wq.push([q.dir, j, coldness]);
+      if (queryNone && lit.table(col.value, null)) {
+        wq.push([ONE_DIR, j, coldness], [BOS_DIR, j, -coldness], ...qv.map((q): Entry => [q.dir, j, -coldness]));
+      }
       j++;
     }
   }

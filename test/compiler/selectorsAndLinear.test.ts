@@ -38,7 +38,7 @@ async function mismatches(sop: SOp, vocab: Atom[], maxLen: number, inputs: Itera
   const model = compile(sop, vocab, maxLen);
   const runner = await createRunner(model);
   try {
-    const report = verifyModel(model, sop, inputs, runner);
+    const report = await verifyModel(model, sop, inputs, runner);
     expect(report.total).toBeGreaterThan(0);
     return report.mismatches.map((m) => `${JSON.stringify(m.input)}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.got)}`);
   } finally {
@@ -153,7 +153,7 @@ describe("verify and categorical aggregates of numbers", () => {
     const model = compile(sop, [1, 2], 3);
     const runner = await createRunner(model);
     try {
-      const report = verifyModel(model, sop, [[1, 2], [2, 2, 2]], runner);
+      const report = await verifyModel(model, sop, [[1, 2], [2, 2, 2]], runner);
       expect(report.undefinedPositions).toBe(1);
       expect(report.mismatchCount).toBe(0);
     } finally {
@@ -163,5 +163,37 @@ describe("verify and categorical aggregates of numbers", () => {
 
   it("sort is exact at max length 10", async () => {
     expect(await mismatches(fromFile("sort.rasp"), [1, 2, 3, 4], 10, randomInputs([1, 2, 3, 4], 10, 500, makeRng(5)))).toEqual([]);
+  });
+});
+
+describe("None keys and queries under not", () => {
+  // `select` never selects a None key or query, so `not select(...)` selects exactly those: the
+  // head needs a None feature, since None has no direction of its own.
+  const text = 'prev = aggregate(select(indices, indices + 1, ==), tokens);\nout = selector_width(not select(prev, tokens, ==));\nw2 = selector_width(not select(tokens, prev, ==));\nw3 = selector_width(not select(prev, prev, ==));\na1 = aggregate(not select(prev, tokens, !=) and select(indices, indices, ==), tokens);\n';
+  for (const sop of ["out", "w2", "w3", "a1"]) {
+    it(`${sop}: every input up to length 5`, async () => {
+      expect(await mismatches(inline(text, sop), ["a", "b", "c"], 5, exhaustiveInputs(["a", "b", "c"], 5))).toEqual([]);
+    });
+  }
+});
+
+describe("what the compiler refuses or names apart", () => {
+  it("a numerical s-op that can be None is refused at the s-op that lets None in", () => {
+    const sop = inline('prev = aggregate(select(indices, indices + 1, ==), tokens);\nx = numerical(indicator(prev == "a"));\nout = numerical(aggregate(select(indices, indices, <=), x, 0));\n');
+    expect(() => compile(sop, ["a", "b"], 4)).toThrow(/'x' is numerical but can be None/);
+  });
+
+  it("values that print alike get distinct directions, and a token named BOS is not the BOS direction", async () => {
+    const sop = inline("out = tokens == 1;\n");
+    const model = compileSOp(sop, { vocab: [1, "1", "BOS", "None"], maxLen: 3, bos: "START" }, { file: "inline.rasp", text: "", sop: "out" });
+    expect(model.residual).toEqual(expect.arrayContaining(["tokens:1", 'tokens:"1"', 'tokens:"BOS"', 'tokens:"None"', "tokens:BOS"]));
+    expect(new Set(model.residual).size).toBe(model.residual.length);
+  });
+
+  it("a discretising MLP steps only where its function changes", () => {
+    const sop = inline('frac = numerical(aggregate(select(indices, indices, <=), numerical(indicator(tokens == "a")), 0));\nout = frac > 0.5;\n');
+    const model = compile(sop, ["a", "b"], 40);
+    // One step (two ReLUs) and the constant unit, out of ~490 values of frac; plus the BOS cleaner.
+    expect(model.layers[0]!.mlp!.b1.length).toBeLessThanOrEqual(4);
   });
 });
