@@ -75,7 +75,7 @@ function composeAffine(f: Affine | undefined, g: Affine | undefined): Affine | u
 
 /**
  * `f(g(x))` as one map of x, and `f(g(x, y))` as one sequence map of x and y: the composed lookup
- * table is no larger than the outer one, and it saves an MLP layer. The inner node stays in the
+ * table is no larger than the inner one, and it saves an MLP layer. The inner node stays in the
  * graph if anything else reads it.
  */
 function fuseMap(n: MapOp): SOp {
