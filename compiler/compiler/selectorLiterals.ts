@@ -3,7 +3,6 @@
 // Morgan); leaves over the same key/query pair merge into one table, so an `or` of selects over one
 // pair (e.g. `select(i, i, <=) or select(i, i, >)`) is a single literal. An `or` over several pairs
 // is first rewritten (oneHeadSelector) into a select over tuples of the s-ops it reads.
-import { RaspError } from "../language/diagnostics.js";
 import { selects } from "../rasp/evaluate.js";
 import { make, type SOp, type Selector } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
@@ -61,12 +60,8 @@ export function selectorLiterals(sel: Selector): NodeLiteral[] {
     const keys = ls[0]!.kind === "leaf" ? ls[0]!.keys : null;
     const queries = ls[0]!.kind === "leaf" ? ls[0]!.queries : null;
     const samePair = ls.every((l) => l.kind === "leaf" && l.keys === keys && l.queries === queries);
-    if (!samePair || !keys || !queries) {
-      throw new RaspError(
-        `this selector combines selects over different s-ops with 'or'; one attention head cannot test that. Build one select over a combined s-op instead (e.g. a sequence map of the keys)`,
-        sel.range ?? { file: "<builtin>", startOffset: 0, endOffset: 0, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 },
-      );
-    }
+    // raspToGraph rewrote every conjunct over several pairs into a select over tuples (oneHeadSelector).
+    if (!samePair || !keys || !queries) throw new Error(`internal: selector '${sel.label}' reads several key/query pairs in one conjunct`);
     const existing = literals.findIndex((l) => l.keys === keys && l.queries === queries);
     if (existing >= 0) {
       const prev = literals[existing]!.table;
