@@ -1,5 +1,6 @@
-// What a forward pass returns, shared by the TensorFlow.js engine (forward.ts) and the plain
-// JavaScript reference (referenceForward.ts), and how outputs are decoded into atoms.
+// What a forward pass returns, shared by the TensorFlow.js engine (forward.ts), the onnxruntime-node
+// engine (ortForward.ts) and the plain JavaScript reference (referenceForward.ts), and how outputs
+// are decoded into atoms. The exports (compiler/export/) name their internal outputs like the hooks.
 //
 // Hooks, named in the manner of TransformerLens. All are flat row-major arrays:
 //   `embed`                         [batch, seqLen, dModel]  token + position embedding

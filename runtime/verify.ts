@@ -15,7 +15,7 @@ import { isSOp, topologicalOrder, type SOp } from "../compiler/rasp/ops.js";
 import { encodingsOf } from "../compiler/compiler/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
 import { hookNames, type FloatArray, type ForwardResult } from "./outputs.js";
-import type { ModelRunner } from "./runModel.js";
+import { batchSizeFor, type ModelRunner } from "./runModel.js";
 import { makeTokenizer } from "./tokenize.js";
 
 /** How far a residual dimension may be from its expected value. */
@@ -165,9 +165,9 @@ export function categoricalAggregates(sop: SOp): Set<number> {
   return new Set(nodes.filter((n) => n.kind === "aggregate" && encodings.get(n.id) === "categorical").map((n) => n.id));
 }
 
-/** Runs the interpreter and the compiled model on every input and compares their outputs. */
-export function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Atom[]>, runner: ModelRunner, opts: VerifyOptions = {}): VerifyReport {
-  const batchSize = opts.batchSize ?? 512;
+/** Runs the interpreter and the compiled model (on the runner's engine) on every input and compares their outputs. */
+export async function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Atom[]>, runner: ModelRunner, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const batchSize = opts.batchSize ?? batchSizeFor(model);
   const maxDetails = opts.maxDetails ?? 10;
   // Positions where a categorical aggregate averages differing values have no defined answer
   // (Tracr's evaluator raises there); they are left out of the comparison and counted.
@@ -181,9 +181,9 @@ export function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Ato
   const mismatches: Mismatch[] = [];
   let pending: { input: Atom[]; expected: Atom[]; ids: number[]; undef: Uint8Array | null }[] = [];
 
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
-    const got = runner.decode(pending.map((p) => p.ids));
+    const got = await runner.decode(pending.map((p) => p.ids));
     pending.forEach((p, i) => {
       const out = got[i]!;
       if (p.expected.every((e, j) => (p.undef !== null && p.undef[j] === 1) || outputsMatch(model, e, out[j]!))) return;
@@ -216,15 +216,15 @@ export function verifyModel(model: CompiledModel, sop: SOp, inputs: Iterable<Ato
       }
     }
     pending.push({ input, expected, ids: tokenizer.encode(input, "input"), undef: undef ? undef.slice() : null });
-    if (pending.length >= batchSize) flush();
+    if (pending.length >= batchSize) await flush();
   }
-  flush();
+  await flush();
   opts.onProgress?.(total);
 
   // Explain the kept mismatches with a hooked forward pass.
   if (mismatches.length > 0) {
     const plan = matchPlan(model, evaluator);
-    const result = runner.engine.forward(mismatches.map((m) => tokenizer.encode(m.input, "input")), { hooks: true });
+    const result = await runner.forward(mismatches.map((m) => tokenizer.encode(m.input, "input")), { hooks: true });
     mismatches.forEach((m, b) => {
       m.departure = firstDeparture(model, plan, evaluator.run(m.input), result, b);
     });

@@ -62,6 +62,11 @@ program
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
 
+/** `--engine ort|tfjs` of exec and verify: onnxruntime-node is the fast default for batches. */
+function engineOption(): Option {
+  return new Option("--engine <name>", "the engine that runs the model: ort (onnxruntime-node) or tfjs (TensorFlow.js, WASM)").choices(["ort", "tfjs"]).default("ort");
+}
+
 program
   .command("exec")
   .description("run a compiled model on inputs")
@@ -70,8 +75,21 @@ program
   .option("--inputs <file.jsonl>", "a file with one JSON array of tokens per line")
   .option("--json", "print one JSON result per input line")
   .option("--trace", "also show every head's attention pattern and the residual stream after every sublayer, read as s-ops (raw too with --json)")
-  .action((model: string, opts: { input?: string; inputs?: string; json?: boolean; trace?: boolean }) =>
+  .addOption(engineOption())
+  .action((model: string, opts: { input?: string; inputs?: string; json?: boolean; trace?: boolean; engine: "ort" | "tfjs" }) =>
     runCommand(async () => (await import("./commands/exec.js")).exec(model, opts)),
+  );
+
+program
+  .command("export")
+  .description("export a compiled model to ONNX and/or TensorFlow.js (graph model); prints what it wrote")
+  .argument("<model>", "a model file written by `raspc compile`")
+  .option("--onnx <model.onnx>", "write an ONNX file (opset 17): input tokens int64 [batch, seq], output logits [batch, seq, outputs]")
+  .option("--with-internals", "also output every residual stream and attention pattern, named like the engine hooks")
+  .option("--tfjs <dir>", "write a TensorFlow.js graph model: DIR/model.json and DIR/group1-shard1of1.bin")
+  .option("--no-check", "do not load the ONNX file in onnxruntime-node to check it against the reference forward pass")
+  .action((model: string, opts: { onnx?: string; withInternals?: boolean; tfjs?: string; check: boolean }) =>
+    runCommand(async () => (await import("./commands/export.js")).exportModel(model, opts)),
   );
 
 program
@@ -87,7 +105,8 @@ program
   .option("--exhaustive", "check every input of every length 1..max-len")
   .option("--distinct", "only inputs whose tokens are all different (sampled without replacement, as for max_identifier)")
   .option("--seed <s>", "seed for the random inputs (default 0)")
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string }) =>
+  .addOption(engineOption())
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs" }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 
@@ -99,6 +118,23 @@ program
   .option("--html <out.html>", "write a self-contained HTML page with heatmaps of every weight matrix")
   .action((model: string, opts: { json?: boolean; html?: string }) =>
     runCommand(async () => (await import("./commands/inspect.js")).inspect(model, opts)),
+  );
+
+program
+  .command("fuzz")
+  .description("differential fuzzing: generate programs, compile them, and compare every engine with the interpreter")
+  .option("--programs <n>", "how many programs to generate (default 100)")
+  .option("--inputs <m>", "random inputs per program (default 100)")
+  .option("--seed <s>", "seed of the run; program n of a seed is always the same program (default 0)")
+  .option("--vocab <json>", 'the input vocabulary, a JSON array of tokens (default \'["a","b","c"]\')')
+  .option("--max-len <n>", "the longest input (default 6)")
+  .option("--max-nodes <k>", "most statements in a generated program (default 14)")
+  .option("--max-depth <d>", "longest chain of operations in a generated program (default 8)")
+  .option("--avoid <constructs>", "comma-separated constructs to leave out of generated programs, to fuzz past a known bug: numerical-sum, numerical-bool, mean-of-equal-floats")
+  .option("--out <dir>", "where shrunk failing programs are written (default fuzz-failures/)")
+  .option("--no-shrink", "save failing programs as generated, without shrinking them")
+  .action((opts: { programs?: string; inputs?: string; seed?: string; vocab?: string; maxLen?: string; maxNodes?: string; maxDepth?: string; avoid?: string; out?: string; shrink: boolean }) =>
+    runCommand(async () => (await import("./commands/fuzz.js")).fuzz(opts)),
   );
 
 // `raspc run ... | head`: a reader that stops early is no reason for a stack trace. Leave quietly

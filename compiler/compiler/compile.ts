@@ -146,7 +146,7 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
       );
     }
   }
-  const graph = raspToGraph(insertConversions(first, firstInfos), primitives);
+  const graph = raspToGraph(insertConversions(first, firstInfos), primitives, firstInfos);
   const infos = inferValueSets(graph, opts, firstInfos);
   refuseNumericalNone(graph, infos);
   const allocation = allocateLayers(graph.nodes);

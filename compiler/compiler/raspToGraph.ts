@@ -2,7 +2,7 @@
 // block of its own (`length` becomes selector_width of an always-true select, as in Tracr), fuses
 // chains of elementwise maps into one lookup (one MLP instead of several), and names every node
 // uniquely so residual directions can be named after it.
-import { make, topologicalOrder, type Affine, type MapOp, type RaspNode, type SOp, type Selector, type SequenceMapOp } from "../rasp/ops.js";
+import { make, topologicalOrder, type Affine, type Encoding, type MapOp, type RaspNode, type SOp, type Selector, type SequenceMapOp } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
 import type { SourceRange } from "../language/ast.js";
 import { oneHeadSelector, tupleAtom } from "./selectorLiterals.js";
@@ -78,9 +78,9 @@ function composeAffine(f: Affine | undefined, g: Affine | undefined): Affine | u
  * table is no larger than the inner one, and it saves an MLP layer. The inner node stays in the
  * graph if anything else reads it.
  */
-function fuseMap(n: MapOp): SOp {
+function fuseMap(n: MapOp, encodingOf: (s: SOp) => Encoding | null): SOp {
   const inner = n.input;
-  if (inner.kind === "map" && inner.encoding !== "numerical") {
+  if (inner.kind === "map" && encodingOf(inner) !== "numerical") {
     const f = n.f;
     const g = inner.f;
     const fused = make.map((x) => {
@@ -88,9 +88,9 @@ function fuseMap(n: MapOp): SOp {
       return y === null ? null : f(y);
     }, inner.input, n.label, n.range, composeAffine(n.linear, inner.linear));
     fused.encoding = n.encoding;
-    return fuseMap(fused);
+    return fuseMap(fused, encodingOf);
   }
-  if (inner.kind === "sequenceMap" && inner.encoding !== "numerical") {
+  if (inner.kind === "sequenceMap" && encodingOf(inner) !== "numerical") {
     const f = n.f;
     const g = inner.f;
     const fused: SequenceMapOp = make.sequenceMap((...xs: Atom[]) => {
@@ -103,7 +103,13 @@ function fuseMap(n: MapOp): SOp {
   return n;
 }
 
-export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp }): Graph {
+/**
+ * `inferred` gives the encodings an earlier value-set inference chose (the compiler's second pass):
+ * a numerical s-op is never fused into the map that reads it, annotated or not, because the fused
+ * map would read the numerical s-op's inputs as if they were categorical.
+ */
+export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp }, inferred?: ReadonlyMap<number, { readonly encoding: Encoding }>): Graph {
+  const encodingOf = (s: SOp): Encoding | null => inferred?.get(s.id)?.encoding ?? s.encoding;
   const { tokens, indices } = primitives;
   // One tuple s-op per list of parts, shared by every select that reads it.
   const tupleNodes = new Map<string, SOp>();
@@ -127,7 +133,7 @@ export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp
       return width;
     }
     const rebuilt = withChildren(n, child);
-    if (rebuilt.kind === "map") return fuseMap(rebuilt);
+    if (rebuilt.kind === "map") return fuseMap(rebuilt, encodingOf);
     if (rebuilt.kind === "aggregate" || rebuilt.kind === "selectorWidth") {
       const sel = oneHeadSelector(rebuilt.selector, tupleOf(rebuilt.selector.range));
       if (sel === rebuilt.selector) return rebuilt;

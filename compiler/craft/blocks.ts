@@ -155,12 +155,16 @@ const SAME_VALUE = 1e-9;
  * decodes exactly.
  */
 export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout, f: (x: Atom) => Atom | undefined, band = 0.25): MlpSpec {
-  const sorted = input.values.filter((v): v is number => typeof v === "number").sort((a, b) => a - b);
+  // Booleans are 0 and 1 here, as to every numerical block; f still sees the value itself.
+  const sorted = input.values
+    .filter((v): v is number | boolean => typeof v === "number" || typeof v === "boolean")
+    .map((v) => ({ x: Number(v), atom: v }))
+    .sort((a, b) => a.x - b.x);
   // Merge near-equal values; they must map to the same output.
   const xs: number[] = [];
   const ys: (Atom | undefined)[] = [];
-  for (const x of sorted) {
-    const y = f(x);
+  for (const { x, atom } of sorted) {
+    const y = f(atom);
     const last = xs.length - 1;
     if (last >= 0 && x - xs[last]! <= SAME_VALUE * Math.max(1, Math.abs(x))) {
       const prev = ys[last];

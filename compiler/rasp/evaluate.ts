@@ -49,6 +49,10 @@ export function aggregateValues(selected: Atom[], dflt: Atom): Atom | AggregateC
     if (!isNumeric(v)) allNumeric = false;
   }
   if (allNumeric) {
+    // Equal numbers average to themselves; summing them first would not ((0.4 + 0.4 + 0.4) / 3 is
+    // 0.4000000000000001), and a compiled head that copies the value is exact.
+    const first = selected[0]!;
+    if (typeof first === "number" && selected.every((v) => v === first)) return first;
     let sum = 0;
     for (const v of selected) sum += v === true ? 1 : v === false ? 0 : (v as number);
     return sum / selected.length;

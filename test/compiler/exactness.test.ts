@@ -43,7 +43,7 @@ async function verify(sop: SOp, vocab: readonly Atom[], maxLen: number, inputs: 
   const runner = await createRunner(model);
   try {
     const sorted = [...inputs].sort((a, b) => a.length - b.length);
-    return verifyModel(model, sop, sorted, runner, { batchSize: 64 });
+    return await verifyModel(model, sop, sorted, runner, { batchSize: 64 });
   } finally {
     runner.dispose();
   }
@@ -186,21 +186,21 @@ describe("padding positions are never attended", () => {
       const ids = random(c.vocab, c.maxLen, 48, 21).map((x) => tok.encode(x, "t"));
       const runner = await createRunner(model);
       try {
-        const batched = runner.decode(ids);
+        const batched = await runner.decode(ids);
         // Float32 sums may be ordered differently in a batch: numbers agree to float32 precision.
         const same = (a: Atom, b: Atom): boolean =>
           typeof a === "number" && typeof b === "number" ? Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)) : atomEquals(a, b);
-        ids.forEach((row, b) => {
-          const alone = runner.decode([row])[0]!;
+        for (const [b, row] of ids.entries()) {
+          const alone = (await runner.decode([row]))[0]!;
           const reference = decodeOutputs(model, referenceForward(model, [row]))[0]!;
           expect(batched[b]!.length).toBe(row.length - 1);
           batched[b]!.forEach((y, i) => {
             expect(same(y, alone[i]!), `input ${b} position ${i}: batched ${y}, alone ${alone[i]}`).toBe(true);
             expect(same(y, reference[i]!), `input ${b} position ${i}: batched ${y}, reference ${reference[i]}`).toBe(true);
           });
-        });
+        }
         // Every head, every layer: no weight at all on a padded key.
-        const r = runner.engine.forward(ids, { hooks: true });
+        const r = await runner.forward(ids, { hooks: true });
         model.layers.forEach((layer, l) =>
           layer.attention.forEach((_, h) => {
             const pattern = r.hooks!.get(hookNames.pattern(l, h))!;
@@ -232,7 +232,7 @@ describe("a RASP None decodes as null, not as the smallest value", () => {
       const evaluator = new GraphEvaluator(sop, { undefinedOnConflict: true });
       const runner = await createRunner(model);
       try {
-        const got = runner.decode(inputs.map((x) => tok.encode(x, "t")));
+        const got = await runner.decode(inputs.map((x) => tok.encode(x, "t")));
         inputs.forEach((input, b) => {
           const want = evaluator.run(input).get(sop.id) as Atom[];
           for (const i of c.none) {
@@ -240,7 +240,7 @@ describe("a RASP None decodes as null, not as the smallest value", () => {
             expect(got[b]![i], `model at position ${i} of ${JSON.stringify(input)}`).toBeNull();
           }
         });
-        expectAgreement(verifyModel(model, sop, inputs, runner), inputs.length);
+        expectAgreement(await verifyModel(model, sop, inputs, runner), inputs.length);
       } finally {
         runner.dispose();
       }

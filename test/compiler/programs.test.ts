@@ -131,16 +131,16 @@ for (const file of topLevelFiles) {
       // Batches, so that one forward pass serves many inputs; fast-check shrinks a failure to one input.
       test.prop([fc.array(input, { minLength: 1, maxLength: 64 })], { seed: seed++, numRuns: exhaustive ? 10 : 50 })(
         "compiled = interpreted on random inputs",
-        (batch) => {
-          const report = verifyModel(model, sop, batch, runner);
+        async (batch) => {
+          const report = await verifyModel(model, sop, batch, runner);
           expect(describeMismatches(report)).toEqual([]);
           expect(report.mismatchCount).toBe(0);
         },
       );
 
       if (exhaustive) {
-        it(`compiled = interpreted on all ${exhaustiveCount(vocab.length, maxLen)} inputs`, () => {
-          const report = verifyModel(model, sop, exhaustiveInputs(vocab, maxLen), runner);
+        it(`compiled = interpreted on all ${exhaustiveCount(vocab.length, maxLen)} inputs`, async () => {
+          const report = await verifyModel(model, sop, exhaustiveInputs(vocab, maxLen), runner);
           expect(report.total).toBe(exhaustiveCount(vocab.length, maxLen));
           expect(describeMismatches(report)).toEqual([]);
           expect(report.mismatchCount).toBe(0);

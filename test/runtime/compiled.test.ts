@@ -37,7 +37,7 @@ async function check(sop: SOp, vocab: Atom[], maxLen: number, inputs: Iterable<A
   const model = compile(sop, vocab, maxLen);
   const runner = await createRunner(model);
   try {
-    return verifyModel(model, sop, inputs, runner);
+    return await verifyModel(model, sop, inputs, runner);
   } finally {
     runner.dispose();
   }
@@ -64,9 +64,9 @@ describe("compiled programs match the interpreter", () => {
     const model = compile(program("sort.rasp"), [1, 2, 3, 4], 5);
     const tok = makeTokenizer(model);
     const ids = [...randomInputs([1, 2, 3, 4], 5, 200, makeRng(3))].map((x) => tok.encode(x, "t"));
-    return createRunner(model).then((runner) => {
+    return createRunner(model).then(async (runner) => {
       try {
-        expect(runner.decode(ids)).toEqual(decodeOutputs(model, referenceForward(model, ids)));
+        expect(await runner.decode(ids)).toEqual(decodeOutputs(model, referenceForward(model, ids)));
       } finally {
         runner.dispose();
       }
@@ -94,7 +94,7 @@ describe("verify explains mismatches", () => {
     for (const row of broken.layers[0]!.mlp!.w2) row.fill(0);
     const runner = await createRunner(broken);
     try {
-      const report = verifyModel(broken, sop, [["a", "b", "a"]], runner);
+      const report = await verifyModel(broken, sop, [["a", "b", "a"]], runner);
       expect(report.mismatchCount).toBe(1);
       const dep = report.mismatches[0]!.departure!;
       expect(dep).toMatchObject({ layer: 0, sop: "out", position: 0, expected: "2", residual: "all zero (None)" });
@@ -110,7 +110,7 @@ describe("verify explains mismatches", () => {
     const model = compileSOp(sop, { vocab: ["a", "b"], maxLen: 3 }, { file: "t.rasp", text: "", sop: "out" });
     const runner = await createRunner(model);
     try {
-      const report = verifyModel(model, sop, [["a"], ["a", "b"], ["b", "b"]], runner);
+      const report = await verifyModel(model, sop, [["a"], ["a", "b"], ["b", "b"]], runner);
       expect(report.total).toBe(3);
       expect(report.skipped).toBe(0);
       expect(report.undefinedPositions).toBe(1);
@@ -126,7 +126,7 @@ describe("verify explains mismatches", () => {
     const model = compileSOp(sop, { vocab: [0, 1, 2], maxLen: 2 }, { file: "t.rasp", text: "", sop: "out" });
     const runner = await createRunner(model);
     try {
-      const report = verifyModel(model, sop, [[1], [0, 2], [2, 1]], runner);
+      const report = await verifyModel(model, sop, [[1], [0, 2], [2, 1]], runner);
       expect(report.total).toBe(3);
       expect(report.skipped).toBe(1);
       expect(report.firstSkipReason).toMatch(/division by zero .*\(on input \[0,2\]\)/);

@@ -1,13 +1,14 @@
-// `raspc exec MODEL.json (--input JSON | --inputs FILE.jsonl) [--json] [--trace]`: run a compiled
-// model on inputs and show its decoded outputs, the way `run` shows the interpreter's. With
-// --trace, also every head's attention pattern and, after every sublayer, the residual stream read
-// back as s-ops (with --json: the raw residual streams too).
+// `raspc exec MODEL.json (--input JSON | --inputs FILE.jsonl) [--json] [--trace] [--engine ort|tfjs]`:
+// run a compiled model on inputs (on onnxruntime-node unless --engine tfjs) and show its decoded
+// outputs, the way `run` shows the interpreter's. With --trace, also every head's attention pattern
+// and, after every sublayer, the residual stream read back as s-ops (with --json: the raw residual
+// streams too).
 import * as fs from "node:fs";
 import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
 import type { Atom } from "../../rasp/values.js";
 import { parseInput } from "../inputs.js";
-import { createRunner } from "../../../runtime/runModel.js";
+import { createRunner, type EngineName } from "../../../runtime/runModel.js";
 import { makeTokenizer } from "../../../runtime/tokenize.js";
 import { traceSequence, type Trace } from "../../../runtime/trace.js";
 import { table } from "./modelArgs.js";
@@ -17,6 +18,8 @@ export interface ExecOptions {
   readonly inputs?: string;
   readonly json?: boolean;
   readonly trace?: boolean;
+  /** Default "ort". */
+  readonly engine?: EngineName;
 }
 
 /** Inputs with a name for each (`--input`, `FILE:LINE`), so tokenizer errors point at the line. */
@@ -50,13 +53,13 @@ export async function exec(modelFile: string, opts: ExecOptions): Promise<number
   const model = readModel(modelFile);
   const tokenizer = makeTokenizer(model);
   const ids = inputs.map(({ input, where }) => tokenizer.encode(input, where));
-  const runner = await createRunner(model);
+  const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   let outputs: Atom[][];
   let traces: Trace[] = [];
   try {
-    outputs = runner.decode(ids);
+    outputs = await runner.decode(ids);
     if (opts.trace) {
-      const result = runner.engine.forward(ids, { hooks: true });
+      const result = await runner.forward(ids, { hooks: true });
       traces = ids.map((_, b) => traceSequence(model, result, b));
     }
   } finally {

@@ -1,12 +1,13 @@
 // `raspc verify FILE.rasp (--vocab JSON --max-len N | --model MODEL.json) [--sop NAME] [--bos BOS]
-//   [--samples K | --exhaustive] [--seed S]`: compile in memory (or read a model file, which may
-// have been edited or fine-tuned since it was compiled), then compare the model's decoded output
-// with the interpreter's on K random inputs (default 1000) or on every input up to the max length.
-// Inputs on which the interpreter itself raises are skipped and counted.
+//   [--samples K | --exhaustive] [--seed S] [--engine ort|tfjs]`: compile in memory (or read a
+// model file, which may have been edited or fine-tuned since it was compiled), then compare the
+// model's decoded output with the interpreter's on K random inputs (default 1000) or on every input
+// up to the max length. Inputs on which the interpreter itself raises are skipped and counted. The
+// model runs on onnxruntime-node unless --engine tfjs says otherwise.
 import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
 import { formatAtom, type Atom } from "../../rasp/values.js";
-import { createRunner } from "../../../runtime/runModel.js";
+import { createRunner, type EngineName } from "../../../runtime/runModel.js";
 import { makeRng } from "../../../runtime/random.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, hasDistinctTokens, randomInputs, verifyModel } from "../../../runtime/verify.js";
 
@@ -20,6 +21,8 @@ export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLe
   readonly distinct?: boolean;
   readonly exhaustive?: boolean;
   readonly seed?: string;
+  /** Default "ort". */
+  readonly engine?: EngineName;
 }
 
 export const DEFAULT_SAMPLES = 1000;
@@ -91,16 +94,16 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   }
   const target = loadTarget(file, opts.sop, sources);
   const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos);
-  const runner = await createRunner(model);
+  const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
   const origin = given ? `read ${opts.model}` : `compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}`;
-  process.stdout.write(`verify: ${origin}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on tfjs-${runner.backend}\n`);
+  process.stdout.write(`verify: ${origin}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on ${runner.label}\n`);
   const distinct = opts.distinct === true;
   const inputs = opts.exhaustive ? onlyDistinct(exhaustiveInputs(vocab, maxLen), distinct) : randomInputs(vocab, maxLen, samples, makeRng(seed), distinct);
   const bar = progressBar(total);
   let report;
   try {
-    report = verifyModel(model, target.sop, inputs, runner, { maxDetails: MAX_SHOWN, onProgress: (done) => bar.update(done) });
+    report = await verifyModel(model, target.sop, inputs, runner, { maxDetails: MAX_SHOWN, onProgress: (done) => bar.update(done) });
   } finally {
     bar.finish();
     runner.dispose();

@@ -1,0 +1,265 @@
+// `raspc export` and `--engine` end to end, with the CLI bundled from the current sources as
+// test/model/cli.test.ts does. The written files are opened the way a user would: the ONNX file by
+// path in onnxruntime-node, the tfjs folder by tf.loadGraphModel. ORT failing to load is simulated
+// with a module-resolution hook that refuses `onnxruntime-node`, as a missing native library would.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { build } from "esbuild";
+import * as ort from "onnxruntime-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readOnnxMetadata } from "../../compiler/export/onnx.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
+import { initTfjs } from "../../runtime/forward.js";
+import { allHookNames, decodeOutputs } from "../../runtime/outputs.js";
+import { referenceForward } from "../../runtime/referenceForward.js";
+import { makeTokenizer, padId } from "../../runtime/tokenize.js";
+import { clone, copyModel } from "../model/fixtures.js";
+import { graphModelForward, loadTfjsExport, ROOT } from "./helpers.js";
+
+const BUNDLE_DIR = path.join(ROOT, "node_modules/.cache", `raspc-export-test-${process.pid}`);
+const MAIN = path.join(BUNDLE_DIR, "main.js");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+let noOrt: string;
+
+function raspc(args: string[], nodeFlags: string[] = []): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...nodeFlags, MAIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** An error run: exit status 1 and exactly one line on stderr, which is returned. */
+function oneLineError(r: Result): string {
+  expect(r.code, r.stderr).toBe(1);
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  return lines[0]!;
+}
+
+/** What a folder holds, temporaries included (a failed export must leave none). */
+function listing(d: string): string[] {
+  return fs.readdirSync(d).sort();
+}
+
+const COUNTER_VOCAB = '["a","b","c","d","e","f","g","h","i"]';
+let counter: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-export-cli-"));
+  await build({
+    entryPoints: { main: path.join(ROOT, "compiler/cli/main.ts") },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    outdir: BUNDLE_DIR,
+    external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "error",
+  });
+  noOrt = path.join(dir, "no-ort.mjs");
+  const hook = `export async function resolve(s, c, n) { if (s === "onnxruntime-node") throw new Error("libonnxruntime.so.1: cannot open shared object file: No such file or directory"); return n(s, c); }`;
+  fs.writeFileSync(noOrt, `import { register } from "node:module";\nregister(${JSON.stringify("data:text/javascript," + encodeURIComponent(hook))});\n`);
+  counter = path.join(dir, "counter.json");
+  const c = await raspc(["compile", "rasp-programs/counter.rasp", "--vocab", COUNTER_VOCAB, "--max-len", "10", "-o", counter]);
+  expect(c.code, c.stderr).toBe(0);
+  await initTfjs();
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(BUNDLE_DIR, { recursive: true, force: true });
+});
+
+describe.concurrent("raspc export", () => {
+  it("writes ONNX and tfjs, says what and how big; both open outside raspc and compute the model", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "both-"));
+    const onnxFile = path.join(out, "counter.onnx");
+    const tfjsDir = path.join(out, "counter-tfjs");
+    const r = await raspc(["export", counter, "--onnx", onnxFile, "--tfjs", tfjsDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^wrote .*counter\.onnx \(ONNX opset 17, [\d,]+ bytes; loads in onnxruntime-node and matches the reference forward pass on 16 inputs\)$/);
+    expect(lines[1]).toMatch(/^wrote .*counter-tfjs\/model\.json \([\d,]+ bytes\) and group1-shard1of1\.bin \([\d,]+ bytes\): TensorFlow\.js graph model$/);
+    const onnxSize = Number(/ONNX opset 17, ([\d,]+) bytes/.exec(lines[0]!)![1]!.replace(/,/g, ""));
+    expect(fs.statSync(onnxFile).size).toBe(onnxSize);
+    expect(listing(out)).toEqual(["counter-tfjs", "counter.onnx"]);
+    expect(listing(tfjsDir)).toEqual(["group1-shard1of1.bin", "model.json"]);
+
+    const model = JSON.parse(fs.readFileSync(counter, "utf8")) as CompiledModel;
+    const tok = makeTokenizer(model);
+    const ids = [["a", "b", "a", "c", "a"], ["b"], ["a", "a", "a", "a", "a", "a", "a", "a", "a", "a"]].map((x) => tok.encode(x, "t"));
+    const want = decodeOutputs(model, referenceForward(model, ids));
+
+    const session = await ort.InferenceSession.create(onnxFile);
+    const T = Math.max(...ids.map((r) => r.length));
+    const flat = ids.flatMap((r) => [...r, ...new Array<number>(T - r.length).fill(padId(model))]);
+    const logits = (await session.run({ tokens: new ort.Tensor("int64", BigInt64Array.from(flat, BigInt), [ids.length, T]) })).logits!;
+    await session.release();
+    expect(logits.dims).toEqual([ids.length, T, model.output.values.length]);
+    expect(decodeOutputs(model, { batch: ids.length, seqLen: T, lengths: ids.map((r) => r.length), outputs: model.output.values.length, logits: logits.data as Float32Array })).toEqual(want);
+    expect(readOnnxMetadata(fs.readFileSync(onnxFile)).vocab).toBe(JSON.stringify(model.vocab));
+
+    const graph = await loadTfjsExport(tfjsDir);
+    try {
+      expect(decodeOutputs(model, graphModelForward(model, graph, ids))).toEqual(want);
+    } finally {
+      graph.dispose();
+    }
+  });
+
+  it("the README's script decodes the exported counter with onnxruntime-node alone", async () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const script = /## Exports[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1]!;
+    const shown = /\$ node decode-counter\.mjs\n([^\n]*)\n/.exec(readme)![1]!;
+    // Inside the repository, so that `onnxruntime-node` resolves as it does for a user's project.
+    const work = path.join(BUNDLE_DIR, "readme");
+    fs.mkdirSync(work, { recursive: true });
+    fs.copyFileSync(counter, path.join(work, "counter.json"));
+    fs.writeFileSync(path.join(work, "decode-counter.mjs"), script);
+    const r = await raspc(["export", counter, "--onnx", path.join(work, "counter.onnx"), "--no-check"]);
+    expect(r.code, r.stderr).toBe(0);
+    const run = await new Promise<Result>((resolve) =>
+      execFile(process.execPath, ["decode-counter.mjs"], { cwd: work }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(shown + "\n");
+    expect(shown).toBe('out at position 1 of ["a","b","a","c","a"]: 3');
+  });
+
+  it("--with-internals adds every residual stream and attention pattern as outputs", async () => {
+    const onnxFile = path.join(dir, "internals.onnx");
+    const r = await raspc(["export", counter, "--onnx", onnxFile, "--with-internals"]);
+    expect(r.code, r.stderr).toBe(0);
+    const model = JSON.parse(fs.readFileSync(counter, "utf8")) as CompiledModel;
+    expect(r.stdout).toMatch(new RegExp(`, ${allHookNames(model).length} internal outputs; loads in onnxruntime-node`));
+    const session = await ort.InferenceSession.create(onnxFile);
+    expect(session.outputNames).toEqual(["logits", ...allHookNames(model)]);
+    await session.release();
+  });
+
+  it("--no-check writes the ONNX file without onnxruntime-node, which then need not load", async () => {
+    const onnxFile = path.join(dir, "unchecked.onnx");
+    const r = await raspc(["export", counter, "--onnx", onnxFile, "--no-check"], ["--import", noOrt]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^wrote .*unchecked\.onnx \(ONNX opset 17, [\d,]+ bytes\)\n$/);
+    expect(fs.existsSync(onnxFile)).toBe(true);
+  });
+});
+
+describe.concurrent("raspc export errors: one line, exit 1, nothing left behind", () => {
+  it("neither --onnx nor --tfjs", async () => {
+    expect(oneLineError(await raspc(["export", counter]))).toBe("raspc: give --onnx FILE.onnx, --tfjs DIR, or both");
+  });
+
+  it("a model file that fails its schema", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "schema-"));
+    const bad = clone(copyModel(4));
+    bad.layers[0]!.mlp!.w1.pop();
+    const file = path.join(out, "bad.json");
+    fs.writeFileSync(file, JSON.stringify(bad));
+    const r = await raspc(["export", file, "--onnx", path.join(out, "m.onnx"), "--tfjs", path.join(out, "m")]);
+    expect(oneLineError(r)).toBe(`raspc: ${file}: layers[0].mlp.w1: expected 8 rows (residual width), got 7`);
+    expect(listing(out)).toEqual(["bad.json"]);
+  });
+
+  it("an ONNX path in a missing directory; with --tfjs too, the tfjs folder is not left behind", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "missing-"));
+    const r = await raspc(["export", counter, "--onnx", path.join(out, "nowhere", "m.onnx"), "--tfjs", path.join(out, "m")]);
+    expect(oneLineError(r)).toMatch(/m\.onnx: cannot write: the directory .*nowhere does not exist$/);
+    expect(listing(out)).toEqual([]);
+  });
+
+  it("a tfjs folder that cannot be written; the ONNX file is not left behind", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "tfjs-bad-"));
+    fs.writeFileSync(path.join(out, "taken"), "a file, not a folder");
+    fs.mkdirSync(path.join(out, "theirs"));
+    fs.writeFileSync(path.join(out, "theirs", "notes.txt"), "keep me");
+    const onnxFile = path.join(out, "m.onnx");
+    const a = await raspc(["export", counter, "--onnx", onnxFile, "--tfjs", path.join(out, "taken")]);
+    expect(oneLineError(a)).toMatch(/taken: cannot write: it exists and is not a directory$/);
+    const b = await raspc(["export", counter, "--onnx", onnxFile, "--tfjs", path.join(out, "theirs")]);
+    expect(oneLineError(b)).toMatch(/theirs: cannot write: the directory holds files other than a TensorFlow\.js export; give a new or empty directory$/);
+    expect(listing(out)).toEqual(["taken", "theirs"]);
+    expect(listing(path.join(out, "theirs"))).toEqual(["notes.txt"]);
+  });
+
+  // Root writes anywhere, so the case cannot be made as root.
+  it.skipIf(process.getuid?.() === 0)("a read-only output directory", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "ro-"));
+    fs.chmodSync(out, 0o555);
+    try {
+      const r = await raspc(["export", counter, "--onnx", path.join(out, "m.onnx")]);
+      expect(oneLineError(r)).toMatch(/m\.onnx: cannot write: permission denied$/);
+      expect(listing(out)).toEqual([]);
+    } finally {
+      fs.chmodSync(out, 0o755);
+    }
+  });
+
+  it("onnxruntime-node failing to load: export, exec and verify say why; exec --engine tfjs still runs", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "no-ort-"));
+    const flags = ["--import", noOrt];
+    const e = await raspc(["export", counter, "--onnx", path.join(out, "m.onnx"), "--tfjs", path.join(out, "m")], flags);
+    expect(oneLineError(e)).toBe(
+      "raspc: onnxruntime-node could not be loaded (libonnxruntime.so.1: cannot open shared object file: No such file or directory); give --no-check to write the ONNX file without checking it",
+    );
+    expect(listing(out)).toEqual([]);
+    const x = await raspc(["exec", counter, "--input", '["a","b","a"]'], flags);
+    expect(oneLineError(x)).toMatch(/^raspc: onnxruntime-node could not be loaded \(libonnxruntime\.so\.1: .*\); use --engine tfjs to run without it$/);
+    const v = await raspc(["verify", "rasp-programs/hist.rasp", "--vocab", '["a","b"]', "--max-len", "3", "--samples", "20"], flags);
+    expect(oneLineError(v)).toMatch(/^raspc: onnxruntime-node could not be loaded/);
+    const t = await raspc(["exec", counter, "--input", '["a","b","a"]', "--engine", "tfjs"], flags);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toBe("position | 0 1 2\ntokens   | a b a\nout      | 1 2 0\n");
+  });
+});
+
+describe.concurrent("--engine on exec and verify", () => {
+  it("exec gives the same outputs and traces on ort (the default) and tfjs", async () => {
+    const inputs = path.join(dir, "in.jsonl");
+    fs.writeFileSync(inputs, ['["a"]', '["b","a","a"]', '["a","b","c","d","e","f","g","h","i","a"]'].join("\n") + "\n");
+    const byDefault = await raspc(["exec", counter, "--inputs", inputs, "--json"]);
+    const onOrt = await raspc(["exec", counter, "--inputs", inputs, "--json", "--engine", "ort"]);
+    const onTfjs = await raspc(["exec", counter, "--inputs", inputs, "--json", "--engine", "tfjs"]);
+    for (const r of [byDefault, onOrt, onTfjs]) expect(r.code, r.stderr).toBe(0);
+    expect(onOrt.stdout).toBe(byDefault.stdout);
+    expect(onTfjs.stdout).toBe(onOrt.stdout);
+    // The interpreter's answers, with `raspc run`.
+    const interpreted = await raspc(["run", "rasp-programs/counter.rasp", "--inputs", inputs, "--json"]);
+    expect(interpreted.code, interpreted.stderr).toBe(0);
+    expect(onOrt.stdout).toBe(interpreted.stdout);
+
+    const traceOrt = await raspc(["exec", counter, "--input", '["a","b","a"]', "--trace"]);
+    const traceTfjs = await raspc(["exec", counter, "--input", '["a","b","a"]', "--trace", "--engine", "tfjs"]);
+    expect(traceOrt.code, traceOrt.stderr).toBe(0);
+    expect(traceOrt.stdout).toContain("attention pattern");
+    expect(traceOrt.stdout).toBe(traceTfjs.stdout);
+  });
+
+  it("verify names the engine it ran on; a bad engine name is a usage error", async () => {
+    const args = ["verify", "rasp-programs/hist.rasp", "--vocab", '["a","b","c","d"]', "--max-len", "4", "--exhaustive"];
+    const onOrt = await raspc(args);
+    expect(onOrt.code, onOrt.stderr).toBe(0);
+    expect(onOrt.stdout).toMatch(/^verify: compiled .*; checking all inputs of length 1\.\.4 on onnxruntime-node \(cpu\)\n/);
+    expect(onOrt.stdout).toMatch(/\nverify: 340 inputs, 0 mismatches/);
+    const onTfjs = await raspc([...args, "--engine", "tfjs"]);
+    expect(onTfjs.code, onTfjs.stderr).toBe(0);
+    expect(onTfjs.stdout).toMatch(/ on tfjs-(wasm|cpu)\n/);
+    const bad = await raspc([...args, "--engine", "pytorch"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/option '--engine <name>' argument 'pytorch' is invalid\. Allowed choices are ort, tfjs\./);
+  });
+});
