@@ -25,6 +25,9 @@ function range(n: RaspNode) {
 }
 
 /**
+ * Rebuilt nodes carry the encoding the first inference chose, as if annotated, so the second pass
+ * (which fuses maps and infers again) cannot mistake an inferred-numerical s-op for a categorical one.
+ *
  * Blocks need particular encodings of their inputs: selects and sequence maps read categorical
  * s-ops, an aggregate reads its value in its own encoding. Where a program gives the other one, an
  * identity map converts (an MLP, or nothing at all when it can be folded into the embedding).
@@ -68,13 +71,13 @@ function insertConversions(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): S
       }
       case "map": {
         const i = get(n.input);
-        if (i !== n.input) out = Object.assign(make.map(n.f, i, n.label, n.range, n.linear), { encoding: n.encoding });
+        if (i !== n.input) out = Object.assign(make.map(n.f, i, n.label, n.range, n.linear), { encoding: infos.get(n.id)!.encoding });
         break;
       }
       case "sequenceMap": {
         const enc = linearNumerical(n, infos) ? "numerical" : "categorical";
         const ins = n.inputs.map((i) => as(i, get(i), enc));
-        if (ins.some((x, j) => x !== n.inputs[j])) out = Object.assign(make.sequenceMap(n.f, ins, n.label, n.range, n.linear), { encoding: n.encoding });
+        if (ins.some((x, j) => x !== n.inputs[j])) out = Object.assign(make.sequenceMap(n.f, ins, n.label, n.range, n.linear), { encoding: infos.get(n.id)!.encoding });
         break;
       }
       case "aggregate": {
@@ -86,7 +89,7 @@ function insertConversions(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): S
       }
       case "selectorWidth": {
         const sel = get(n.selector) as Selector;
-        if (sel !== n.selector) out = Object.assign(make.selectorWidth(sel, n.label, n.range), { encoding: n.encoding });
+        if (sel !== n.selector) out = Object.assign(make.selectorWidth(sel, n.label, n.range), { encoding: infos.get(n.id)!.encoding });
         break;
       }
       default:

@@ -1,10 +1,10 @@
 // `raspc fuzz [--programs N] [--inputs M] [--seed S] [--vocab JSON] [--max-len L] [--out DIR]
-//   [--max-nodes K] [--max-depth D] [--avoid C1,C2] [--no-shrink]`: differential fuzzing of the compiler. Generated
-// programs are interpreted, compiled, and run on every engine (tfjs, the Float64 reference, ORT
-// where it loads) on M random inputs each; a program whose model disagrees with the interpreter, or
-// that crashes the compiler or an engine, is shrunk and saved to DIR as a .rasp file, with a line
-// on stdout. Refusals (programs the compiler reports as outside what it compiles) are counted by
-// reason, not failures. Exit 1 when anything failed.
+//   [--max-nodes K] [--max-depth D] [--avoid C1,C2] [--no-shrink]`: differential fuzzing of the
+// compiler. Generated programs are interpreted, compiled, and run on every engine (tfjs, the
+// Float64 reference, ORT where it loads) on M random inputs each; a program whose model disagrees
+// with the interpreter, or that crashes the compiler or an engine, is shrunk and saved to DIR as a
+// .rasp file, with a line on stdout. Refusals (programs the compiler reports as outside what it
+// compiles) are counted by reason, not failures. Exit 1 when anything failed.
 import { UsageError } from "../../language/diagnostics.js";
 import { availableEngines } from "../../fuzz/engines.js";
 import { defaultCompile, type Pipeline } from "../../fuzz/check.js";
