@@ -152,6 +152,16 @@ describe.concurrent("raspc compile, exec, inspect (success)", () => {
     for (const row of line.trace.attention[0]!.heads[0]!.pattern) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
+  it("verify --distinct samples without replacement, and --exhaustive --distinct checks every arrangement", async () => {
+    const r = await raspc("verify", HIST, "--vocab", VOCAB, "--max-len", "4", "--exhaustive", "--distinct");
+    expect(r.code, r.stderr).toBe(0);
+    // 4 + 12 + 24 + 24 arrangements of distinct tokens.
+    expect(r.stdout).toMatch(/checking all inputs of length 1\.\.4 with distinct tokens on .*\nverify: 64 inputs, 0 mismatches/);
+    const s = await raspc("verify", HIST, "--vocab", VOCAB, "--max-len", "4", "--samples", "50", "--distinct");
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/checking 50 random inputs \(seed 0\) with distinct tokens/);
+  });
+
   it("verify --model: an undamaged model file passes; --model with --vocab is a usage error", async () => {
     const file = path.join(dir, "hist-ok.json");
     expect((await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "4", "-o", file)).code).toBe(0);

@@ -136,3 +136,11 @@ describe("verify explains mismatches", () => {
     }
   });
 });
+
+describe("random inputs without replacement", () => {
+  it("never repeat a token, and stop at the vocabulary's size", () => {
+    const inputs = [...randomInputs(["a", "b", "c"], 6, 300, makeRng(2), true)];
+    for (const x of inputs) expect(new Set(x).size).toBe(x.length);
+    expect(Math.max(...inputs.map((x) => x.length))).toBe(3);
+  });
+});
