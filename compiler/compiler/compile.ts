@@ -204,6 +204,7 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
         break;
     }
   }
+  refuseHugeMlps(graph, infos, mlps, scratchDirs.length);
   return assemble({
     nodes: graph.nodes, names: graph.names, infos, allocation, heads, mlps, scratchDirs,
     output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source,
@@ -238,6 +239,27 @@ function refuseNumericalNone(graph: Graph, infos: ReadonlyMap<number, SOpInfo>):
     throw new RaspError(
       `'${name}' is numerical but can be None (an input it reads can be None), which a numerical encoding cannot hold; give the aggregate that makes the None a default, or leave '${name}' categorical`,
       range(s),
+    );
+  }
+}
+
+/**
+ * MLP weights are dense d_model × hidden matrices in the model file; past this many numbers a model
+ * no longer fits in memory as JSON (a product table of two large value sets gets there quickly).
+ */
+export const MAX_MLP_WEIGHTS = 30_000_000;
+
+function refuseHugeMlps(graph: Graph, infos: ReadonlyMap<number, SOpInfo>, mlps: ReadonlyMap<number, MlpSpec[]>, scratch: number): void {
+  let d = 2 + scratch;
+  for (const info of infos.values()) d += info.encoding === "numerical" ? 1 : info.values.filter((v) => v !== null).length;
+  for (const parts of mlps.values()) {
+    const hidden = parts.reduce((a, p) => a + p.hidden, 0);
+    if (2 * d * hidden <= MAX_MLP_WEIGHTS) continue;
+    const largest = parts.reduce((a, b) => (b.hidden > a.hidden ? b : a));
+    const node = graph.nodes.find((n) => graph.names.get(n.id) === largest.label);
+    throw new RaspError(
+      `'${largest.label}' needs an MLP of ${largest.hidden.toLocaleString("en-US")} hidden units (a lookup table over every combination of its inputs' values), which with d_model ${d} is over the compiler's limit of ${MAX_MLP_WEIGHTS.toLocaleString("en-US")} weights per layer; use fewer values (a smaller vocabulary or --max-len), or an affine numerical form`,
+      node ? range(node) : range(graph.output),
     );
   }
 }

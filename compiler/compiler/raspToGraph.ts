@@ -26,7 +26,8 @@ function rebuild(root: RaspNode, rewrite: (n: RaspNode, child: (c: RaspNode) => 
   return done.get(root.id)!;
 }
 
-function withChildren(n: RaspNode, child: (c: RaspNode) => RaspNode): RaspNode {
+/** `n` over rewritten children; `n` itself when none changed, so ids (and what is known by id) survive. */
+function withChildren(n: RaspNode, child: (c: RaspNode) => RaspNode, encodingOf: (s: SOp) => Encoding | null): RaspNode {
   const s = (x: SOp) => child(x) as SOp;
   const sel = (x: Selector) => child(x) as Selector;
   let out: RaspNode;
@@ -56,13 +57,17 @@ function withChildren(n: RaspNode, child: (c: RaspNode) => RaspNode): RaspNode {
       if (child(n.keys) === n.keys && child(n.queries) === n.queries) return n;
       return make.reselect(n, s(n.keys), s(n.queries));
     case "selectorAnd":
+      if (child(n.left) === n.left && child(n.right) === n.right) return n;
       return make.and(sel(n.left), sel(n.right), n.label, n.range);
     case "selectorOr":
+      if (child(n.left) === n.left && child(n.right) === n.right) return n;
       return make.or(sel(n.left), sel(n.right), n.label, n.range);
     case "selectorNot":
+      if (child(n.inner) === n.inner) return n;
       return make.not(sel(n.inner), n.label, n.range);
   }
-  (out as SOp).encoding = n.encoding;
+  // A rebuilt s-op keeps the encoding chosen for the original (inferred, in the second pass).
+  (out as SOp).encoding = encodingOf(n);
   return out;
 }
 
@@ -132,7 +137,7 @@ export function raspToGraph(output: SOp, primitives: { tokens: SOp; indices: SOp
       width.encoding = n.encoding;
       return width;
     }
-    const rebuilt = withChildren(n, child);
+    const rebuilt = withChildren(n, child, encodingOf);
     if (rebuilt.kind === "map") return fuseMap(rebuilt, encodingOf);
     if (rebuilt.kind === "aggregate" || rebuilt.kind === "selectorWidth") {
       const sel = oneHeadSelector(rebuilt.selector, tupleOf(rebuilt.selector.range));
