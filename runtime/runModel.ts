@@ -31,7 +31,8 @@ export type EngineName = "ort" | "tfjs";
 export const ENGINE_NAMES: readonly EngineName[] = ["ort", "tfjs"];
 
 export interface ModelRunner {
-  readonly engineName: EngineName;
+  /** "reference": the Float64 forward pass posing as a runner, as the fuzzer's oracle does. */
+  readonly engineName: EngineName | "reference";
   /** tfjs: "wasm" or "cpu"; ort: "cpu" (its execution provider). */
   readonly backend: string;
   /** For messages: "tfjs-wasm", "onnxruntime-node (cpu)". */

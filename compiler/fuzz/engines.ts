@@ -10,7 +10,7 @@ import { renderAtom } from "./program.js";
 import type { Atom } from "../rasp/values.js";
 import { decodeOutputs } from "../../runtime/outputs.js";
 import { referenceForward } from "../../runtime/referenceForward.js";
-import { createRunner, DEFAULT_BATCH, type EngineName, type ModelRunner } from "../../runtime/runModel.js";
+import { createRunner, DEFAULT_BATCH, type ModelRunner } from "../../runtime/runModel.js";
 
 export interface FuzzEngine {
   readonly name: string;
@@ -27,9 +27,7 @@ export const referenceEngine: FuzzEngine = {
   open: async (model) => {
     const forward: ModelRunner["forward"] = async (ids, opts) => referenceForward(model, ids, opts);
     return {
-      // ModelRunner names only the production engines; verifyModel reads forward and decode alone,
-      // so the Float64 oracle passes for one without any engine code knowing about it.
-      engineName: "reference" as EngineName,
+      engineName: "reference",
       backend: "float64",
       label: "reference (Float64)",
       forward,
