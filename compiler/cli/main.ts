@@ -121,6 +121,22 @@ program
   );
 
 program
+  .command("data")
+  .description("draw the fine-tuning lab's task data (counter or max_identifier) and show its label histograms")
+  .argument("<task>", "counter or max_identifier")
+  .option("--count <n>", "how many samples (default 1000)")
+  .option("--correlated <c>", "fraction of samples with the spurious correlation, in [0, 1] (default 0)")
+  .option("--seed <s>", "seed (default 0)")
+  .option("--q <q>", "the planted difference r(x; O_FT) - r(x; O_PT) (default: counter 1, max_identifier 3)")
+  .option("--o-pt <operand>", "pretraining operand (default: counter a, max_identifier rank 5)")
+  .option("--o-ft <operand>", "fine-tuning operand (default: counter b, max_identifier rank 7)")
+  .option("--length <n>", "tokens per sample (default 10)")
+  .option("--jsonl <file>", "also write the samples, one JSON object per line")
+  .action((task: string, opts: { count?: string; correlated?: string; seed?: string; q?: string; oPt?: string; oFt?: string; length?: string; jsonl?: string }) =>
+    runCommand(async () => (await import("./commands/data.js")).data(task, opts)),
+  );
+
+program
   .command("fuzz")
   .description("differential fuzzing: generate programs, compile them, and compare every engine with the interpreter")
   .option("--programs <n>", "how many programs to generate (default 100)")

@@ -162,6 +162,19 @@ describe.concurrent("raspc compile, exec, inspect (success)", () => {
     expect(s.stdout).toMatch(/checking 50 random inputs \(seed 0\) with distinct tokens/);
   });
 
+  it("data: histograms of both labels, the correlation's share, and --jsonl samples", async () => {
+    const file = path.join(dir, "counter-data.jsonl");
+    const r = await raspc("data", "counter", "--count", "200", "--correlated", "0.25", "--seed", "3", "--jsonl", file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^counter: 200 samples of 10 tokens, O_PT = "a", O_FT = "b", seed 3\ncorrelation r\(x; O_FT\) - r\(x; O_PT\) = 1 holds in 50 of 200 \(25\.0%, asked 25\.0%\)/);
+    expect(r.stdout).toMatch(/labels for O_PT \("a"\), what the compiled model answers:\n0 \| #+ +\d+ \(/);
+    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { correlated: boolean });
+    expect(lines.filter((l) => l.correlated)).toHaveLength(50);
+    expect(oneLineError(await raspc("data", "max_identifier", "--q", "1"))).toMatch(/q = 1 is impossible/);
+    expect(oneLineError(await raspc("data", "counter", "--correlated", "2"))).toMatch(/--correlated must be a number in \[0, 1\]/);
+    expect(oneLineError(await raspc("data", "sorting"))).toMatch(/unknown task "sorting"/);
+  });
+
   it("verify --model: an undamaged model file passes; --model with --vocab is a usage error", async () => {
     const file = path.join(dir, "hist-ok.json");
     expect((await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "4", "-o", file)).code).toBe(0);
