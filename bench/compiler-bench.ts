@@ -16,6 +16,7 @@ import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import { modelStats } from "../compiler/model/stats.js";
 import type { SOp } from "../compiler/rasp/ops.js";
 import type { Atom } from "../compiler/rasp/values.js";
+import { median, numberArg } from "./stats.js";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const PROGRAMS = path.join(ROOT, "rasp-programs");
@@ -23,16 +24,7 @@ const PROGRAMS = path.join(ROOT, "rasp-programs");
 /** Each program's suggested vocabulary (rasp-programs/README.md, "Vocab" column); the bench compiles at its own max lengths. */
 const SUGGESTED = JSON.parse(fs.readFileSync(path.join(PROGRAMS, "suggested.json"), "utf8")) as Record<string, { vocab: Atom[]; maxLen: number }>;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function ms(x: number): string {
   return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0);
@@ -49,7 +41,7 @@ function timeCompile(sop: SOp, file: string, vocab: Atom[], maxLen: number, runs
 }
 
 function main(): void {
-  const runs = arg("--runs", 20);
+  const runs = numberArg("--runs", 20);
   const rows: string[] = [];
   rows.push("| program | vocab | compile ms (median, max len 10) | layers | Tracr layers (longest path) | heads | d_model | MLP hidden | params | compile ms at max len 40 |");
   rows.push("|---|---|---|---|---|---|---|---|---|---|");

@@ -21,21 +21,13 @@ import { makeRng } from "../runtime/random.js";
 import { createRunner } from "../runtime/runModel.js";
 import { makeTokenizer } from "../runtime/tokenize.js";
 import { randomInputs } from "../runtime/verify.js";
+import { median, numberArg } from "./stats.js";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const SUGGESTED = JSON.parse(fs.readFileSync(path.join(ROOT, "rasp-programs/suggested.json"), "utf8")) as Record<string, { vocab: Atom[] }>;
 const MAX_LEN = 10;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Median seconds of `f` over `runs` timed calls after 3 warm-up calls. */
 async function time(f: () => Promise<unknown> | unknown, runs: number): Promise<number> {
@@ -57,9 +49,9 @@ function compile(file: string): CompiledModel {
 const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
 
 async function main(): Promise<void> {
-  const runs = arg("--runs", 20);
-  const batch = arg("--batch", 1000);
-  const threads = arg("--threads", 2);
+  const runs = numberArg("--runs", 20);
+  const batch = numberArg("--batch", 1000);
+  const threads = numberArg("--threads", 2);
   const withCpu = !process.argv.includes("--no-cpu");
   await initTfjs("wasm");
   const rows: string[] = [];

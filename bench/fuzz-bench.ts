@@ -11,11 +11,8 @@ import type { CompileFn } from "../compiler/fuzz/check.js";
 import { defaultCompile } from "../compiler/fuzz/check.js";
 import { availableEngines, type FuzzEngine } from "../compiler/fuzz/engines.js";
 import { runFuzz } from "../compiler/fuzz/run.js";
+import { numberArg } from "./stats.js";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 /** Seconds spent in each stage, summed over the run. */
 const spent = new Map<string, number>();
@@ -62,10 +59,10 @@ function timed(e: FuzzEngine): FuzzEngine {
 }
 
 async function main(): Promise<void> {
-  const programs = arg("--programs", 1000);
-  const inputs = arg("--inputs", 100);
-  const seed = arg("--seed", 0);
-  const maxLen = arg("--max-len", 6);
+  const programs = numberArg("--programs", 1000);
+  const inputs = numberArg("--inputs", 100);
+  const seed = numberArg("--seed", 0);
+  const maxLen = numberArg("--max-len", 6);
   const vocab = ["a", "b", "c"];
   const { engines, skipped } = await availableEngines(vocab);
   const s = await runFuzz({ programs, inputs, seed, vocab, maxLen, outDir: null, shrink: false, pipeline: { compile: timedCompile, engines: engines.map(timed) } });

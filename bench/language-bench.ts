@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import { GraphEvaluator } from "../compiler/rasp/evaluate.js";
 import type { Atom } from "../compiler/rasp/values.js";
+import { median } from "./stats.js";
 
 export const STARTUP_TARGET_MS = 400;
 export const SORT_TARGET_MS = 2000;
@@ -33,11 +34,6 @@ function repoRoot(): string {
   return dir;
 }
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** A small deterministic generator, so runs are comparable. */
 function lcg(seed: number): () => number {

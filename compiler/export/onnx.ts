@@ -16,7 +16,7 @@
 import onnxProto from "onnx-proto";
 import type { onnx as OnnxTypes } from "onnx-proto";
 import type { CompiledModel, Matrix } from "../model/types.js";
-import { columns, hstack, vstack } from "./matrices.js";
+import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import type { Encoding } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
 import { writeFileAtomic } from "../model/atomicWrite.js";
@@ -187,12 +187,7 @@ export function buildOnnxModel(model: CompiledModel, opts: OnnxExportOptions = {
 
   model.layers.forEach((layer, l) => {
     const heads = layer.attention;
-    const dHead = heads.map((h) => columns(h.wq));
-    const dValue = heads.map((h) => columns(h.wv));
-    const sumHead = dHead.reduce((a, b) => a + b, 0);
-    const sumValue = dValue.reduce((a, b) => a + b, 0);
-    // A head without value dimensions changes nothing: its pattern is computed only to be shown.
-    const headsNeeded = heads.map((_, h) => dValue[h]! > 0 || internals);
+    const { dHead, dValue, sumHead, sumValue, needed: headsNeeded } = headGeometry(heads, internals);
     if (headsNeeded.some(Boolean)) {
       let q: string | null = null;
       let k: string | null = null;

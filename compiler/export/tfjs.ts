@@ -19,7 +19,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CompiledModel, Matrix } from "../model/types.js";
-import { columns, hstack, vstack } from "./matrices.js";
+import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import { UsageError } from "../language/diagnostics.js";
 import { allHookNames, hookNames } from "../../runtime/outputs.js";
 import { padId } from "../../runtime/tokenize.js";
@@ -166,11 +166,7 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
 
   model.layers.forEach((layer, l) => {
     const heads = layer.attention;
-    const dHead = heads.map((h) => columns(h.wq));
-    const dValue = heads.map((h) => columns(h.wv));
-    const sumHead = dHead.reduce((a, b) => a + b, 0);
-    const sumValue = dValue.reduce((a, b) => a + b, 0);
-    const needed = heads.map((_, h) => dValue[h]! > 0 || internals);
+    const { dHead, dValue, sumHead, sumValue, needed } = headGeometry(heads, internals);
     if (needed.some(Boolean)) {
       let q: string | null = null;
       let k: string | null = null;

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { expect } from "vitest";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -110,4 +111,25 @@ export function diagnostics(stderr: string): ParsedDiagnostic[] {
 export function caretColumn(d: ParsedDiagnostic): number {
   const gutter = d.source!.indexOf("| ") + 2;
   return d.caret!.indexOf("^") - gutter + 1;
+}
+
+/**
+ * Bundles the CLI from the current sources into `outdir` with scripts/bundle-cli.js's options
+ * (faster than going through tsx per run, and independent of a stale dist/); returns main.js.
+ * Put `outdir` under node_modules/ so the external tensor and ONNX packages resolve.
+ */
+export async function bundleCli(outdir: string): Promise<string> {
+  await build({
+    entryPoints: { main: path.join(ROOT, "compiler/cli/main.ts") },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    outdir,
+    external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "error",
+  });
+  return path.join(outdir, "main.js");
 }

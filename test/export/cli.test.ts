@@ -6,7 +6,6 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { build } from "esbuild";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOnnxMetadata } from "../../compiler/export/onnx.js";
@@ -16,6 +15,7 @@ import { allHookNames, decodeOutputs } from "../../runtime/outputs.js";
 import { referenceForward } from "../../runtime/referenceForward.js";
 import { makeTokenizer, padId } from "../../runtime/tokenize.js";
 import { clone, copyModel } from "../model/fixtures.js";
+import { bundleCli } from "../cli/cliHarness.js";
 import { graphModelForward, loadTfjsExport, ROOT } from "./helpers.js";
 
 const BUNDLE_DIR = path.join(ROOT, "node_modules/.cache", `raspc-export-test-${process.pid}`);
@@ -57,18 +57,7 @@ let counter: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-export-cli-"));
-  await build({
-    entryPoints: { main: path.join(ROOT, "compiler/cli/main.ts") },
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    outdir: BUNDLE_DIR,
-    external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: "error",
-  });
+  await bundleCli(BUNDLE_DIR);
   noOrt = path.join(dir, "no-ort.mjs");
   const hook = `export async function resolve(s, c, n) { if (s === "onnxruntime-node") throw new Error("libonnxruntime.so.1: cannot open shared object file: No such file or directory"); return n(s, c); }`;
   fs.writeFileSync(noOrt, `import { register } from "node:module";\nregister(${JSON.stringify("data:text/javascript," + encodeURIComponent(hook))});\n`);

@@ -6,9 +6,9 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clone, copyModel, fracModel } from "./fixtures.js";
+import { bundleCli } from "../cli/cliHarness.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BUNDLE_DIR = path.join(ROOT, "node_modules/.cache", `raspc-cli-test-${process.pid}`);
@@ -44,19 +44,7 @@ const VOCAB = '["a","b","c","d"]';
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-cli-"));
-  // The options of scripts/bundle-cli.js.
-  await build({
-    entryPoints: { main: path.join(ROOT, "compiler/cli/main.ts") },
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    outdir: BUNDLE_DIR,
-    external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: "error",
-  });
+  await bundleCli(BUNDLE_DIR);
 });
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { renderAtom } from "../../fuzz/program.js";
 import { runFuzz, type FoundFailure, type FuzzSummary } from "../../fuzz/run.js";
 import type { Atom } from "../../rasp/values.js";
 import { formatSeconds, parseNonNegativeInt, parsePositiveInt, parseVocab } from "./modelArgs.js";
+import { progressBar } from "../progress.js";
 
 export interface FuzzCommandOptions {
   readonly programs?: string;
@@ -34,32 +35,6 @@ export const DEFAULT_INPUTS = 100;
 export const DEFAULT_VOCAB: readonly Atom[] = ["a", "b", "c"];
 export const DEFAULT_MAX_LEN = 6;
 export const DEFAULT_OUT = "fuzz-failures";
-
-/** A progress line on stderr, only on a terminal. */
-function progressBar(total: number): { update(done: number, s: FuzzSummary): void; clear(): void; finish(): void } {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  let shown = false;
-  return {
-    update(done, s) {
-      if (!tty) return;
-      const now = performance.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      process.stderr.write(`\rfuzz [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} programs, ${s.failures.length} failing, ${s.refused} refused, ${s.seconds.toFixed(1)} s`);
-      shown = true;
-    },
-    clear() {
-      if (tty && shown) process.stderr.write("\r\x1b[K");
-    },
-    finish() {
-      this.clear();
-      shown = false;
-    },
-  };
-}
 
 const count = (n: number) => n.toLocaleString("en-US");
 const percent = (part: number, whole: number) => (whole === 0 ? "0%" : `${((100 * part) / whole).toFixed(1)}%`);
@@ -125,7 +100,7 @@ export async function fuzz(opts: FuzzCommandOptions, replace: Partial<Pipeline> 
   const outDir = opts.out ?? DEFAULT_OUT;
   const vocabText = `[${vocab.map((t) => JSON.stringify(t)).join(",")}]`;
   process.stdout.write(`fuzz: ${count(programs)} programs x ${count(inputs)} inputs, seed ${seed}, vocab ${vocabText}, max len ${maxLen}${avoid.length > 0 ? `, avoiding ${avoid.join(", ")}` : ""}; engines: ${engines.map((e) => e.name).join(", ")}${skipped.length > 0 ? ` (not ${skipped.join("; ")})` : ""}\n`);
-  const bar = progressBar(programs);
+  const bar = progressBar("fuzz", programs);
   let summary: FuzzSummary;
   try {
     summary = await runFuzz({
@@ -135,7 +110,7 @@ export async function fuzz(opts: FuzzCommandOptions, replace: Partial<Pipeline> 
       avoid,
       shrink: opts.shrink !== false,
       pipeline: { compile: replace.compile ?? defaultCompile, engines },
-      onProgress: (done, s) => bar.update(done, s),
+      onProgress: (done, s) => bar.update(done, ` programs, ${s.failures.length} failing, ${s.refused} refused`),
       onFailure: (f) => {
         bar.clear();
         process.stdout.write(failureLine(f) + "\n");

@@ -6,6 +6,7 @@
 // model runs on onnxruntime-node unless --engine tfjs says otherwise.
 import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
+import { progressBar } from "../progress.js";
 import { formatAtom, type Atom } from "../../rasp/values.js";
 import { createRunner, type EngineName } from "../../../runtime/runModel.js";
 import { makeRng } from "../../../runtime/random.js";
@@ -28,31 +29,6 @@ export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLe
 export const DEFAULT_SAMPLES = 1000;
 export const MAX_EXHAUSTIVE = 2_000_000;
 const MAX_SHOWN = 10;
-
-/** A progress bar on stderr, only on a terminal and only for runs long enough to need one. */
-function progressBar(total: number): { update(done: number): void; finish(): void } {
-  const tty = process.stderr.isTTY === true && total >= 2000;
-  let last = 0;
-  const start = performance.now();
-  const draw = (done: number): void => {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    const elapsed = (performance.now() - start) / 1000;
-    process.stderr.write(`\rverify [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} ${elapsed.toFixed(1)} s`);
-  };
-  return {
-    update(done) {
-      if (!tty) return;
-      const now = performance.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      draw(done);
-    },
-    finish() {
-      if (tty) process.stderr.write("\r\x1b[K");
-    },
-  };
-}
 
 function* onlyDistinct(inputs: Iterable<Atom[]>, distinct: boolean): Generator<Atom[]> {
   for (const x of inputs) if (!distinct || hasDistinctTokens(x)) yield x;
@@ -100,7 +76,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   process.stdout.write(`verify: ${origin}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on ${runner.label}\n`);
   const distinct = opts.distinct === true;
   const inputs = opts.exhaustive ? onlyDistinct(exhaustiveInputs(vocab, maxLen), distinct) : randomInputs(vocab, maxLen, samples, makeRng(seed), distinct);
-  const bar = progressBar(total);
+  const bar = progressBar("verify", total, 2000);
   let report;
   try {
     report = await verifyModel(model, target.sop, inputs, runner, { maxDetails: MAX_SHOWN, onProgress: (done) => bar.update(done) });
