@@ -22,4 +22,5 @@ step verify rasp-programs/counter.rasp --vocab "$A_TO_I" --max-len 10 --samples 
 step compile rasp-programs/max_identifier.rasp --vocab "$A_TO_Z" --max-len 10 -o demo-out/max_identifier.json
 step exec demo-out/max_identifier.json --input '["d","q","a","h","z","b","m"]'
 step verify rasp-programs/max_identifier.rasp --vocab "$A_TO_Z" --max-len 10 --distinct --samples 2000
-printf '\nModels written to demo-out/; `node bin/raspc.js inspect demo-out/counter.json --html demo-out/counter.html` draws one.\n'
+step experiment experiments/counter-demo.json --out demo-out --jobs 2 --force
+printf '\nModels written to demo-out/, the fine-tuning runs and their tables to demo-out/counter-demo/; `node bin/raspc.js inspect demo-out/counter.json --html demo-out/counter.html` draws one.\n'

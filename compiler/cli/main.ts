@@ -58,7 +58,8 @@ program
   .requiredOption("-o, --output <model.json>", "where to write the model file")
   .option("--sop <name>", "the s-op to compile", "out")
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
-  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string }) =>
+  .option("--set <name=value>", "replace what the program assigns to a global, e.g. --set operand=b (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[] }) =>
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
 
@@ -135,6 +136,24 @@ program
   .action((task: string, opts: { count?: string; correlated?: string; seed?: string; q?: string; oPt?: string; oFt?: string; length?: string; jsonl?: string }) =>
     runCommand(async () => (await import("./commands/data.js")).data(task, opts)),
   );
+
+program
+  .command("experiment")
+  .description("run a fine-tuning sweep (FT, reFT, randFT, Scr.+FT) from a JSON config; writes run folders and the paper-style tables")
+  .argument("<config.json>", "an experiment config (see docs/experiments.md); e.g. experiments/counter-quick.json")
+  .option("--out <dir>", "where the sweep folder (named after the config's name) goes", "runs")
+  .option("--jobs <n>", "runs executed at once, each in its own worker process", "1")
+  .option("--resume", "continue an existing sweep folder: finished runs are kept, interrupted ones continue from their checkpoints")
+  .option("--force", "delete an existing sweep folder of that name and start again")
+  .addOption(new Option("--engine <name>", "override the config's engine: ort (onnxruntime-node) or tfjs (TensorFlow.js)").choices(["ort", "tfjs"]))
+  .option("--backend <name>", "override the config's backend: cpu or cuda (ort); wasm, cpu or tensorflow (tfjs)")
+  .action((file: string, opts: { out: string; jobs: string; resume?: boolean; force?: boolean; engine?: string; backend?: string }) =>
+    runCommand(async () => (await import("./commands/experiment.js")).experiment(file, opts)),
+  );
+
+program
+  .command("__experiment-worker", { hidden: true })
+  .action(() => runCommand(async () => (await import("./commands/experiment.js")).experimentWorker()));
 
 program
   .command("fuzz")

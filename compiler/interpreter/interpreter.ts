@@ -23,9 +23,18 @@ export type StatementOutcome =
 
 const MAX_CALL_DEPTH = 200;
 
+/** What `--set NAME=VALUE` can bind: a string, number or boolean. */
+export type OverrideValue = string | number | boolean;
+
 export interface InterpreterOptions {
   /** Reads a source file; defaults to the file system with UTF-8 validation. */
   readonly readFile?: (file: string) => string;
+  /**
+   * Values that replace what the program assigns to these global names (`raspc compile --set
+   * operand=b`): the one way to build a program's variants, such as the counter compiled for
+   * another operand, without editing its source.
+   */
+  readonly overrides?: ReadonlyMap<string, OverrideValue>;
 }
 
 type AffineOp = "+" | "-" | "*" | "/" | "neg";
@@ -78,11 +87,15 @@ export class Interpreter {
   private readonly readFile: (file: string) => string;
   private readonly loading: string[] = [];
   private callDepth = 0;
+  private readonly overrides: ReadonlyMap<string, OverrideValue>;
+  /** Override names some global assignment used. */
+  readonly overridden = new Set<string>();
   /** Nodes that already carry a user-chosen name; later assignments don't rename them. */
   private readonly named = new WeakSet<object>();
 
   constructor(options: InterpreterOptions = {}) {
     this.readFile = options.readFile ?? readSourceFile;
+    this.overrides = options.overrides ?? new Map();
     const root = new Env(null, "builtins");
     this.primitives = installBuiltins(root);
     this.globals = new Env(root, "globals");
@@ -159,7 +172,12 @@ export class Interpreter {
       values = source;
     }
     names.forEach((name, i) => {
-      const v = values[i]!;
+      let v = values[i]!;
+      const override = env === this.globals ? this.overrides.get(name) : undefined;
+      if (override !== undefined) {
+        v = override;
+        this.overridden.add(name);
+      }
       this.nameNode(v, name);
       env.set(name, v);
     });

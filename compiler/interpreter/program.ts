@@ -3,7 +3,7 @@
 import { RaspError, UsageError, type Diagnostic } from "../language/diagnostics.js";
 import { parseProgram } from "../language/parse.js";
 import { isSOp, type SOp } from "../rasp/ops.js";
-import { Interpreter, ParseFailure } from "./interpreter.js";
+import { Interpreter, ParseFailure, type OverrideValue } from "./interpreter.js";
 import { readSourceFile } from "./sourceFiles.js";
 import { staticCheck } from "./staticCheck.js";
 import { kindOf } from "./values.js";
@@ -19,9 +19,9 @@ export interface LoadedProgram {
  * Loads a program. Throws ParseFailure with every syntax and static error found, RaspError for
  * the first error met while running it, or UsageError when the file cannot be read.
  */
-export function loadProgram(file: string, readFile: (f: string) => string = readSourceFile): LoadedProgram {
+export function loadProgram(file: string, readFile: (f: string) => string = readSourceFile, overrides: ReadonlyMap<string, OverrideValue> = new Map()): LoadedProgram {
   const source = readFile(file);
-  const interpreter = new Interpreter({ readFile });
+  const interpreter = new Interpreter({ readFile, overrides });
   interpreter.sources.set(file, source);
   const parsed = parseProgram(file, source);
   if (!parsed.program) throw new ParseFailure(parsed.diagnostics);
@@ -31,6 +31,9 @@ export function loadProgram(file: string, readFile: (f: string) => string = read
   });
   if (problems.some((d) => d.severity === "error")) throw new ParseFailure(problems);
   interpreter.runProgram(parsed.program);
+  for (const name of overrides.keys()) {
+    if (!interpreter.overridden.has(name)) throw new UsageError(`${file}: --set ${name}: the program never assigns a global named '${name}'`);
+  }
   return { file, interpreter };
 }
 

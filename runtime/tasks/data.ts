@@ -170,6 +170,16 @@ export function makeDataset(spec: TaskSpec, count: number, fraction: number, rng
   });
 }
 
+/**
+ * `count` samples from the task's own distribution, with the correlation wherever chance puts it:
+ * the pretraining data of reverse fine-tuning and of the Scr.+FT baseline.
+ */
+export function makeNaturalDataset(spec: TaskSpec, count: number, rng: Rng): Sample[] {
+  const problem = specProblem(spec);
+  if (problem) throw new Error(problem);
+  return Array.from({ length: count }, () => sampleOf(spec, uniformSample(spec, rng)));
+}
+
 /** How often each label occurs, sorted by label. */
 export function labelHistogram(samples: readonly Sample[], which: "labelPt" | "labelFt"): [string | number, number][] {
   const counts = new Map<string | number, number>();

@@ -2,6 +2,7 @@
 // command line, loading the program and compiling it, and showing a model's size.
 import { UsageError } from "../../language/diagnostics.js";
 import { loadProgram, outputSOp } from "../../interpreter/program.js";
+import type { OverrideValue } from "../../interpreter/interpreter.js";
 import { readSourceFile } from "../../interpreter/sourceFiles.js";
 import type { CompiledModel } from "../../model/types.js";
 import { formatCount, modelStats } from "../../model/stats.js";
@@ -13,6 +14,31 @@ export interface CompileArgs {
   readonly maxLen: string;
   readonly sop: string;
   readonly bos?: string;
+  /** `--set NAME=VALUE`, repeatable. */
+  readonly set?: readonly string[];
+}
+
+/**
+ * `--set operand=b`, `--set o_pt=7`: VALUE is read as JSON when it is a JSON string, number or
+ * boolean, and as a bare string otherwise, so a letter needs no quotes.
+ */
+export function parseOverrides(items: readonly string[] = []): Map<string, OverrideValue> {
+  const out = new Map<string, OverrideValue>();
+  for (const item of items) {
+    const eq = item.indexOf("=");
+    const name = eq > 0 ? item.slice(0, eq).trim() : "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--set ${item}: expected NAME=VALUE with NAME a variable of the program`);
+    const text = item.slice(eq + 1);
+    let value: OverrideValue = text;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === "string" || typeof parsed === "number" || typeof parsed === "boolean") value = parsed;
+    } catch {
+      // Not JSON: a bare word such as b.
+    }
+    out.set(name, value);
+  }
+  return out;
 }
 
 /** `--vocab '["a","b"]'`: a non-empty JSON array of distinct tokens. */
@@ -56,12 +82,16 @@ export interface CompileTarget {
 }
 
 /** Loads a program and picks its output s-op; sources are recorded for diagnostics. */
-export function loadTarget(file: string, sopName: string, sources: Map<string, string>): CompileTarget {
-  const program = loadProgram(file, (f) => {
-    const text = readSourceFile(f);
-    sources.set(f, text);
-    return text;
-  });
+export function loadTarget(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map()): CompileTarget {
+  const program = loadProgram(
+    file,
+    (f) => {
+      const text = readSourceFile(f);
+      sources.set(f, text);
+      return text;
+    },
+    overrides,
+  );
   for (const [f, text] of program.interpreter.sources) sources.set(f, text);
   const sop = outputSOp(program, sopName);
   return { file, text: sources.get(file) ?? "", sopName, sop };

@@ -1,0 +1,152 @@
+// Training-engine benchmark: `npx tsx bench/train-bench.ts [--steps N] [--tfjs-steps N] [--no-tfjs]`.
+//
+// Fine-tuning steps per second (forward + backward + SGD-momentum update, batch 96) of the ORT
+// training-step graph (runtime/train/ortTrainGraph.ts) at 1 and 2 intra-op threads and of the
+// TensorFlow.js WASM autodiff reference, on: the compiled Counter model (the lab's real workload,
+// length 10 and the quick preset's 5), and the 3-layer model of the issue's speed table (single-head
+// attention d_head = d_model, MLP d → 2d → d, 32 tokens) at d_model 64 and 256. Where
+// `python3 -c 'import torch'` works (python3 or /usr/bin/python3), the same model with the same
+// weights runs in PyTorch (bench/torch_train.py) at 1 and 2 threads, the first step's loss is compared,
+// and the table prints ORT's speed-up over PyTorch's faster setting. GFLOP/s counts 3× the forward
+// pass's matmuls; "of peak" divides by the float32 matmul rate PyTorch measures on this machine.
+// Each figure is the median over N timed steps (default 30) after 3 warm-up steps. Prints Markdown.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { compileSOp } from "../compiler/compiler/compile.js";
+import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
+import { makeRng } from "../runtime/random.js";
+import { COUNTER_VOCAB } from "../runtime/tasks/data.js";
+import { createOrtTrainer } from "../runtime/train/ortTrainer.js";
+import { createTfjsTrainer } from "../runtime/train/tfjsTrainer.js";
+import { geometryOf, layerWidths, paramsOf, randomParams, tensorSpecs, type Geometry, type Params } from "../runtime/train/params.js";
+import { zerosLike, type TrainBatch, type Trainer } from "../runtime/train/trainer.js";
+import { median, numberArg } from "./stats.js";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const BATCH = 96;
+const STEPS = numberArg("--steps", 30);
+const TFJS_STEPS = numberArg("--tfjs-steps", 10);
+const WITH_TFJS = !process.argv.includes("--no-tfjs");
+
+interface Case {
+  readonly name: string;
+  readonly geometry: Geometry;
+  readonly params: Params;
+  readonly seqLen: number;
+  readonly answer: number;
+}
+
+function counterCase(maxLen: number): Case {
+  const file = path.join(ROOT, "rasp-programs/counter.rasp");
+  const model = compileSOp(outputSOp(loadProgram(file)), { vocab: COUNTER_VOCAB, maxLen }, { file, text: fs.readFileSync(file, "utf8"), sop: "out" });
+  const geometry = geometryOf(model);
+  return { name: `compiled Counter, length ${maxLen} (d_model ${geometry.dModel})`, geometry, params: paramsOf(model), seqLen: maxLen + 1, answer: 2 };
+}
+
+function syntheticCase(d: number, seqLen: number): Case {
+  const layer = { heads: [{ dHead: d, dValue: d }], hidden: 2 * d, mlp: true };
+  const geometry: Geometry = { dModel: d, vocabRows: 32, positions: seqLen, layers: [layer, layer, layer], outputs: 32 };
+  // Scale 1/√d on the query side plays the part of the usual 1/√d_head.
+  const specs = tensorSpecs(geometry);
+  const params = randomParams(geometry, makeRng(d + seqLen)).map((t, i) => (specs[i]!.name.endsWith(".wq") ? t.map((v) => v / Math.sqrt(d)) : t));
+  return { name: `3 layers, d_model ${d}, seq ${seqLen}`, geometry, params, seqLen, answer: seqLen - 1 };
+}
+
+/** Matmul FLOPs of one training step: 3 × the forward pass (backward is two matmuls per forward one). */
+function trainingFlops(g: Geometry, B: number, T: number): number {
+  const N = B * T;
+  let f = 2 * N * g.vocabRows * g.dModel;
+  for (const layer of g.layers) {
+    const { sumHead, sumValue } = layerWidths(layer);
+    f += 2 * N * g.dModel * (2 * sumHead + sumValue) + 2 * B * T * T * (sumHead + sumValue) + 2 * N * sumValue * g.dModel;
+    if (layer.mlp) f += 4 * N * g.dModel * layer.hidden;
+  }
+  f += 2 * B * g.dModel * g.outputs;
+  return 3 * f;
+}
+
+function batchFor(c: Case): TrainBatch {
+  const rng = makeRng(7);
+  const ids = new Int32Array(BATCH * c.seqLen);
+  for (let i = 0; i < ids.length; i++) ids[i] = rng.int(Math.min(c.geometry.vocabRows - 2, 30));
+  return { batch: BATCH, seqLen: c.seqLen, ids, labels: Int32Array.from({ length: BATCH }, () => rng.int(c.geometry.outputs)) };
+}
+
+async function timeTrainer(t: Trainer, batch: TrainBatch, steps: number): Promise<{ ms: number; firstLoss: number }> {
+  let firstLoss = NaN;
+  const ts: number[] = [];
+  for (let i = 0; i < 3 + steps; i++) {
+    const t0 = performance.now();
+    const loss = await t.step(batch, { learningRate: 1e-3, momentum: 0.9 });
+    if (i === 0) firstLoss = loss;
+    if (i >= 3) ts.push(performance.now() - t0);
+  }
+  t.dispose();
+  return { ms: median(ts), firstLoss };
+}
+
+function findTorch(): string | null {
+  for (const py of ["python3", "/usr/bin/python3"]) {
+    const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore" });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+interface Row {
+  readonly engine: string;
+  readonly ms: number;
+  readonly loss: number;
+}
+
+const python = findTorch();
+const cases = [counterCase(10), counterCase(5), syntheticCase(64, 16), syntheticCase(256, 16), syntheticCase(256, 48)];
+let peak: number | null = null;
+const lines: string[] = [
+  `Training steps (forward + backward + SGD momentum), batch ${BATCH}, median of ${STEPS} steps (tfjs: ${TFJS_STEPS}). PyTorch: ${python ? "measured" : "not available (python3 -c 'import torch' failed)"}.`,
+  "",
+  "| model | engine | ms/step | steps/s | GFLOP/s | vs PyTorch (best of 1/2 threads) | first loss |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+];
+for (const c of cases) {
+  const batch = batchFor(c);
+  const initial = { params: c.params, velocity: zerosLike(c.params) };
+  const rows: Row[] = [];
+  for (const threads of [1, 2]) {
+    const r = await timeTrainer(await createOrtTrainer({ geometry: c.geometry, initial, answerPosition: c.answer, threads }), batch, STEPS);
+    rows.push({ engine: `ORT train graph, ${threads} thread${threads > 1 ? "s" : ""}`, ms: r.ms, loss: r.firstLoss });
+  }
+  if (WITH_TFJS && c.geometry.dModel <= 64) {
+    const r = await timeTrainer(await createTfjsTrainer({ geometry: c.geometry, initial, answerPosition: c.answer, backend: "wasm" }), batch, TFJS_STEPS);
+    rows.push({ engine: "TensorFlow.js WASM (autodiff)", ms: r.ms, loss: r.firstLoss });
+  }
+  let torchBest: number | null = null;
+  if (python) {
+    const req = {
+      geometry: c.geometry,
+      specs: tensorSpecs(c.geometry),
+      params: c.params.map((p) => Array.from(p)),
+      ids: Array.from({ length: BATCH }, (_, b) => Array.from(batch.ids.slice(b * c.seqLen, (b + 1) * c.seqLen))),
+      labels: Array.from(batch.labels),
+      batch: BATCH,
+      seqLen: c.seqLen,
+      answerPosition: c.answer,
+      lr: 1e-3,
+      warmup: 3,
+      steps: STEPS,
+      peak: peak === null,
+    };
+    const out = JSON.parse(execFileSync(python, [path.join(ROOT, "bench/torch_train.py")], { input: JSON.stringify(req), maxBuffer: 1 << 28 }).toString()) as { torch: string; threads1: number; threads2: number; loss: number; peakGflops?: number };
+    peak ??= out.peakGflops ?? null;
+    rows.push({ engine: `PyTorch ${out.torch}, 1 thread`, ms: out.threads1, loss: out.loss }, { engine: `PyTorch ${out.torch}, 2 threads`, ms: out.threads2, loss: out.loss });
+    torchBest = Math.min(out.threads1, out.threads2);
+  }
+  const flops = trainingFlops(c.geometry, BATCH, c.seqLen);
+  for (const r of rows) {
+    const ratio = torchBest !== null && r.engine.startsWith("ORT") ? `${(torchBest / r.ms).toFixed(2)}x` : "";
+    lines.push(`| ${c.name} | ${r.engine} | ${r.ms.toFixed(2)} | ${(1000 / r.ms).toFixed(1)} | ${(flops / r.ms / 1e6).toFixed(1)} | ${ratio} | ${r.loss.toFixed(5)} |`);
+  }
+}
+if (peak !== null) lines.push("", `Machine float32 matmul rate (PyTorch, 2048², 2 threads): ${peak.toFixed(0)} GFLOP/s; half of it is ${(peak / 2).toFixed(0)}.`);
+process.stdout.write(lines.join("\n") + "\n");

@@ -1,0 +1,540 @@
+// The experiment config of the fine-tuning lab: one JSON file names a task and, optionally, a
+// preset ("paper" by default, see presets.ts) and any field to change. Resolution fills every field,
+// so the runner never meets a missing one:
+//   DEFAULT_SPECS[task] and the engine defaults  <  the paper preset  <  the chosen preset  <  the file
+// Nested objects merge field by field; arrays replace. Checking is in two steps: the JSON Schema
+// below (structure, types, ranges, unknown fields) and then what a schema cannot say (the task's
+// operand rules, maxLen >= length, protocol dependencies, backends per engine). Either way a bad file
+// gets one line naming the field, `exp.json: ft.learningRates[1]: must be > 0, got 0`, and never a
+// stack trace.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { UsageError } from "../../compiler/language/diagnostics.js";
+import { closestName } from "../../compiler/interpreter/interpreter.js";
+import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
+import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, type PresetName } from "./presets.js";
+
+export type Protocol = "FT" | "reFT" | "randFT" | "ScrFT";
+export const PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "randFT", "ScrFT"];
+
+export type Engine = "ort" | "tfjs";
+/** The backends each engine accepts. */
+export const ENGINE_BACKENDS: Readonly<Record<Engine, readonly string[]>> = {
+  ort: ["cpu", "cuda"],
+  tfjs: ["wasm", "cpu", "tensorflow"],
+};
+
+export interface ExperimentConfig {
+  /** The run folder's name: letters, digits, '.', '_' and '-'. */
+  readonly name: string;
+  readonly task: TaskName;
+  /** Absolute path of the .rasp program that is compiled. */
+  readonly program: string;
+  /** The program's top-level variable holding O_PT. */
+  readonly operandVariable: string;
+  readonly oPt: string | number;
+  readonly oFt: string | number;
+  readonly q: number;
+  readonly length: number;
+  /** The max sequence length the program is compiled for; >= length. */
+  readonly maxLen: number;
+  readonly seed: number;
+  readonly protocols: readonly Protocol[];
+  readonly engine: Engine;
+  readonly backend: string;
+  /** Intra-op threads; 0 lets the engine choose. */
+  readonly threads: number;
+  readonly training: {
+    readonly batchSize: number;
+    readonly momentum: number;
+    /** The fraction of a run's iterations spent in linear warmup. */
+    readonly warmupFraction: number;
+    /** The cosine schedule's last learning rate, as a fraction of the peak. */
+    readonly finalLrFraction: number;
+    /** The standard deviation of the Gaussian noise added to the compiled weights before training. */
+    readonly noiseStd: number;
+    /** Clip the global gradient norm to this before the momentum update; null: no clipping. */
+    readonly gradClip: number | null;
+  };
+  readonly ft: { readonly learningRates: readonly number[]; readonly cTrain: readonly number[]; readonly iterations: number };
+  /** Reverse fine-tuning of the FT (or randFT) models trained at `fromLearningRates`. */
+  readonly reft: { readonly fromLearningRates: readonly number[]; readonly learningRates: readonly number[]; readonly iterations: number };
+  readonly randft: { readonly learningRates: readonly number[]; readonly iterations: number };
+  readonly scrft: { readonly learningRates: readonly number[]; readonly iterations: number };
+  readonly eval: { readonly every: number; readonly samples: number };
+  readonly checkpointEvery: number;
+}
+
+/** Every field optional, nested objects too; arrays stay whole (they replace, never merge). */
+export type DeepPartial<T> = {
+  readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
+
+/** What a config file may hold. */
+export type ExperimentFile = DeepPartial<Omit<ExperimentConfig, "task">> & {
+  readonly task: TaskName;
+  readonly preset?: PresetName;
+  readonly $schema?: string;
+  readonly description?: string;
+};
+
+const DEFAULT_PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "ScrFT"];
+const DEFAULT_OPERAND_VARIABLE: Readonly<Record<TaskName, string>> = { counter: "operand", max_identifier: "o_pt" };
+
+// ---------------------------------------------------------------------------------------------
+// The schema (draft-07). A TS object rather than a .json file so the esbuild-bundled CLI needs no
+// file beside it.
+
+const NAME_PATTERN = "^[A-Za-z0-9._-]+$";
+const IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+/** How a pattern failure reads. */
+const PATTERN_REASONS: Readonly<Record<string, string>> = {
+  [NAME_PATTERN]: "must use only letters, digits, '.', '_' and '-'",
+  [IDENTIFIER_PATTERN]: "must be a RASP variable name (letters, digits and '_', not starting with a digit)",
+};
+
+const integerAtLeast = (minimum: number) => ({ type: "integer", minimum });
+const learningRates = { type: "array", items: { type: "number", exclusiveMinimum: 0 }, uniqueItems: true };
+const section = (properties: Record<string, object>) => ({ type: "object", additionalProperties: false, properties });
+
+export const EXPERIMENT_CONFIG_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "raspc fine-tuning experiment",
+  type: "object",
+  additionalProperties: false,
+  required: ["task"],
+  properties: {
+    $schema: { type: "string" },
+    description: { type: "string" },
+    preset: { enum: PRESET_NAMES },
+    name: { type: "string", pattern: NAME_PATTERN },
+    task: { enum: ["counter", "max_identifier"] },
+    program: { type: "string", minLength: 1 },
+    operandVariable: { type: "string", pattern: IDENTIFIER_PATTERN },
+    oPt: { type: ["string", "number"] },
+    oFt: { type: ["string", "number"] },
+    q: { type: "integer" },
+    length: integerAtLeast(2),
+    maxLen: integerAtLeast(2),
+    // makeRng keeps 32 bits of the seed; a larger one would silently alias a smaller one.
+    seed: { type: "integer", minimum: 0, maximum: 4294967295 },
+    protocols: { type: "array", items: { enum: PROTOCOLS }, minItems: 1, uniqueItems: true },
+    engine: { enum: Object.keys(ENGINE_BACKENDS) },
+    backend: { enum: [...new Set(Object.values(ENGINE_BACKENDS).flat())] },
+    threads: integerAtLeast(0),
+    training: section({
+      batchSize: integerAtLeast(1),
+      momentum: { type: "number", minimum: 0, exclusiveMaximum: 1 },
+      warmupFraction: { type: "number", minimum: 0, maximum: 1 },
+      finalLrFraction: { type: "number", exclusiveMinimum: 0, maximum: 1 },
+      noiseStd: { type: "number", minimum: 0 },
+      gradClip: { type: ["number", "null"], exclusiveMinimum: 0 },
+    }),
+    ft: section({
+      learningRates,
+      cTrain: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, uniqueItems: true },
+      iterations: integerAtLeast(1),
+    }),
+    reft: section({ fromLearningRates: learningRates, learningRates, iterations: integerAtLeast(1) }),
+    randft: section({ learningRates, iterations: integerAtLeast(1) }),
+    scrft: section({ learningRates, iterations: integerAtLeast(1) }),
+    eval: section({ every: integerAtLeast(1), samples: integerAtLeast(1) }),
+    checkpointEvery: integerAtLeast(1),
+  },
+} as const;
+
+let compiled: ValidateFunction<ExperimentFile> | undefined;
+function validator(): ValidateFunction<ExperimentFile> {
+  // verbose: errors carry the offending value and their schema, for the messages below.
+  compiled ??= new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true, strictNumbers: true }).compile<ExperimentFile>(EXPERIMENT_CONFIG_SCHEMA);
+  return compiled;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/** A value as it appears in a message: JSON, cut short. */
+function show(value: unknown): string {
+  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  return text.length > 40 ? text.slice(0, 37) + "..." : text;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: "a string", number: "a number", integer: "an integer", boolean: "a boolean", object: "an object", array: "an array", null: "null",
+};
+
+/** `/ft/learningRates/1` as `ft.learningRates[1]`, telling array indices from keys by the data. */
+function fieldPath(root: unknown, pointer: string, extraKey?: string): string {
+  const keys = pointer === "" ? [] : pointer.slice(1).split("/").map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let out = "";
+  let at: unknown = root;
+  const addKey = (key: string) => {
+    out += /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (out === "" ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
+  };
+  for (const key of keys) {
+    if (Array.isArray(at)) {
+      out += `[${key}]`;
+      at = at[Number(key)];
+    } else {
+      addKey(key);
+      at = typeof at === "object" && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+    }
+  }
+  if (extraKey !== undefined) addKey(extraKey);
+  return out;
+}
+
+function schemaErrorMessage(e: ErrorObject, root: unknown): string {
+  const where = fieldPath(root, e.instancePath);
+  const at = (reason: string, field = where) => (field === "" ? reason : `${field}: ${reason}`);
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const key = String(e.params.additionalProperty);
+      const known = Object.keys((e.parentSchema?.properties ?? {}) as object).filter((k) => k !== "$schema");
+      const hint = suggestion(key, known);
+      return at(hint ? `unknown field (did you mean ${hint}?)` : `unknown field (the fields here are ${known.join(", ")})`, fieldPath(root, e.instancePath, key));
+    }
+    case "required":
+      return at(`missing; the file must name the task ("counter" or "max_identifier")`, fieldPath(root, e.instancePath, String(e.params.missingProperty)));
+    case "type": {
+      const types = ([] as string[]).concat(e.params.type as string | string[]).map((t) => TYPE_NAMES[t] ?? t);
+      if (where === "") return `the config must be a JSON object, got ${Array.isArray(e.data) ? "an array" : show(e.data)}`;
+      return at(`must be ${types.join(" or ")}, got ${show(e.data)}`);
+    }
+    case "enum": {
+      const allowed = e.params.allowedValues as readonly unknown[];
+      const hint = typeof e.data === "string" ? suggestion(e.data, allowed.filter((a): a is string => typeof a === "string")) : null;
+      return at(`must be one of ${allowed.map(show).join(", ")}, got ${show(e.data)}${hint ? ` (did you mean ${show(hint)}?)` : ""}`);
+    }
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return at(`must be ${String(e.params.comparison)} ${String(e.params.limit)}, got ${show(e.data)}`);
+    case "minItems":
+    case "minLength":
+      return at("must not be empty");
+    case "uniqueItems": {
+      const items = e.data as readonly unknown[];
+      const [i, j] = [Number(e.params.i), Number(e.params.j)].sort((a, b) => a - b);
+      return at(`${show(items[i!])} appears twice (at [${i}] and [${j}])`);
+    }
+    case "pattern":
+      return at(`${PATTERN_REASONS[String(e.params.pattern)] ?? `must match ${String(e.params.pattern)}`}, got ${show(e.data)}`);
+    default:
+      return at(e.message ?? `fails ${e.keyword}`);
+  }
+}
+
+/** The candidate a misspelt `name` probably meant: closestName, forgiving case, swapped letters and
+ * a cut-short word ("count" for "counter"), which are the usual slips in a hand-written file. */
+function suggestion(name: string, candidates: readonly string[]): string | null {
+  const lower = name.toLowerCase();
+  const byLower = new Map(candidates.map((c) => [c.toLowerCase(), c]));
+  const close = closestName(lower, [...byLower.keys()]);
+  if (close !== null) return byLower.get(close)!;
+  const sorted = (s: string) => [...s].sort().join("");
+  const anagram = candidates.filter((c) => c.length === name.length && sorted(c.toLowerCase()) === sorted(lower));
+  if (anagram.length === 1) return anagram[0]!;
+  const prefixed = lower.length >= 3 ? candidates.filter((c) => c.toLowerCase().startsWith(lower)) : [];
+  return prefixed.length === 1 ? prefixed[0]! : null;
+}
+
+/** specProblem's reason, put under the field it names: "oPt must be one of ..." -> "oPt: must be one of ...". */
+function specMessage(problem: string, c: ExperimentConfig): string {
+  if (problem === "oPt and oFt must differ") return `oFt: must differ from oPt, both are ${show(c.oFt)}`;
+  const field = /^(oPt|oFt|q|length)\b/.exec(problem)?.[1];
+  if (field === undefined) return problem;
+  return problem.startsWith(`${field} must`) ? `${field}: ${problem.slice(field.length + 1)}` : `${field}: ${problem}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolution
+
+type Layered = Omit<ExperimentConfig, "task" | "name" | "program" | "operandVariable" | "maxLen">;
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function mergeObjects(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const old = out[key];
+    out[key] = isPlainObject(value) && isPlainObject(old) ? mergeObjects(old, value) : Array.isArray(value) ? [...(value as unknown[])] : value;
+  }
+  return out;
+}
+
+/** `base` with each layer on top: objects merge field by field, arrays and scalars replace. */
+function mergeLayers<T extends object>(base: T, ...layers: readonly DeepPartial<T>[]): T {
+  let out = base as Record<string, unknown>;
+  for (const layer of layers) out = mergeObjects(out, layer as Record<string, unknown>);
+  return out as T;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+let rootDir: string | undefined;
+/** The folder of raspc's package.json, found by walking up from this module (bundled or not). */
+export function packageRoot(): string {
+  if (rootDir !== undefined) return rootDir;
+  const start = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown };
+      if (pkg.name === "raspc") return (rootDir = dir);
+    } catch {
+      // no package.json here, or not ours: keep walking up
+    }
+    if (path.dirname(dir) === dir) throw new Error(`cannot find raspc's package.json above ${start}`);
+  }
+}
+
+/** The bundled program for a task. */
+export function defaultProgram(task: TaskName): string {
+  return path.join(packageRoot(), "rasp-programs", `${task}.rasp`);
+}
+
+/** Why the resolved config cannot run, as `field: reason`, or null. */
+function semanticProblem(c: ExperimentConfig): string | null {
+  if (c.name === "." || c.name === "..") return `name: must not be "." or ".." (it names a run folder)`;
+  const spec = specProblem({ task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length });
+  if (spec) return specMessage(spec, c);
+  if (c.maxLen < c.length) return `maxLen: must be >= length (${c.length}), got ${c.maxLen}`;
+  const backends = ENGINE_BACKENDS[c.engine];
+  if (!backends.includes(c.backend)) return `backend: ${show(c.backend)} is not a backend of engine "${c.engine}" (its backends are ${backends.map(show).join(", ")})`;
+  const has = (p: Protocol) => c.protocols.includes(p);
+  if (has("reFT") && !has("FT") && !has("randFT")) return `protocols: "reFT" needs "FT" or "randFT" to make the models it reverses`;
+  const needed: [Protocol, string, readonly number[]][] = [
+    ["FT", "ft.learningRates", c.ft.learningRates],
+    ["FT", "ft.cTrain", c.ft.cTrain],
+    ["reFT", "reft.fromLearningRates", c.reft.fromLearningRates],
+    ["reFT", "reft.learningRates", c.reft.learningRates],
+    ["randFT", "randft.learningRates", c.randft.learningRates],
+    ["ScrFT", "scrft.learningRates", c.scrft.learningRates],
+  ];
+  for (const [protocol, field, values] of needed) {
+    if (has(protocol) && values.length === 0) return `${field}: must not be empty when protocols include "${protocol}"`;
+  }
+  if (has("FT") && has("reFT")) {
+    const i = c.reft.fromLearningRates.findIndex((lr) => !c.ft.learningRates.includes(lr));
+    if (i >= 0) return `reft.fromLearningRates[${i}]: ${c.reft.fromLearningRates[i]} is not one of ft.learningRates (${c.ft.learningRates.join(", ")}), so no FT model was trained at it`;
+  }
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(c.program);
+  } catch {
+    return `program: no such file: ${c.program}`;
+  }
+  if (!stat.isFile()) return `program: not a file: ${c.program}`;
+  return null;
+}
+
+/**
+ * Checks and resolves a parsed config file. `file` names it in messages, and a relative `program`
+ * is resolved against its folder. Throws UsageError with one line naming the field.
+ */
+export function parseExperimentConfig(json: unknown, file: string): ExperimentConfig {
+  const validate = validator();
+  if (!validate(json)) {
+    const first = validate.errors?.[0];
+    throw new UsageError(`${file}: ${first ? schemaErrorMessage(first, json) : "not a valid experiment config"}`);
+  }
+  const { $schema: _schema, description: _description, preset: presetName = "paper", task, name, program, operandVariable, maxLen, ...settings } = json;
+  const preset = { ...PRESETS[presetName], ...(presetName === "quick" ? { length: QUICK_LENGTHS[task] } : {}) };
+  const spec = DEFAULT_SPECS[task];
+  const base: Layered = {
+    oPt: spec.oPt,
+    oFt: spec.oFt,
+    q: spec.q,
+    length: spec.length,
+    seed: 0,
+    protocols: DEFAULT_PROTOCOLS,
+    engine: "ort",
+    backend: "cpu",
+    threads: 0,
+    ...PAPER_SETTINGS,
+  };
+  const m = mergeLayers(base, preset, settings);
+  const config: ExperimentConfig = {
+    name: name ?? `${task}-${presetName}`,
+    task,
+    program: program === undefined ? defaultProgram(task) : path.resolve(path.dirname(file), program),
+    operandVariable: operandVariable ?? DEFAULT_OPERAND_VARIABLE[task],
+    oPt: m.oPt,
+    oFt: m.oFt,
+    q: m.q,
+    length: m.length,
+    maxLen: maxLen ?? preset.maxLen ?? m.length,
+    seed: m.seed,
+    protocols: m.protocols,
+    engine: m.engine,
+    backend: m.backend,
+    threads: m.threads,
+    training: m.training,
+    ft: m.ft,
+    reft: m.reft,
+    randft: m.randft,
+    scrft: m.scrft,
+    eval: m.eval,
+    checkpointEvery: m.checkpointEvery,
+  };
+  const problem = semanticProblem(config);
+  if (problem) throw new UsageError(`${file}: ${problem}`);
+  return deepFreeze(config);
+}
+
+/**
+ * Reads and resolves a config file; every problem is a one-line UsageError naming the file.
+ * `overrides` replace top-level fields of the file (the command line's --engine and --backend).
+ */
+export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}): ExperimentConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UsageError(`${file}: no such file`);
+    if (code === "EISDIR") throw new UsageError(`${file}: is a folder, not a config file`);
+    throw new UsageError(`${file}: cannot read the config file${code ? ` (${code})` : ""}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const found = jsonSyntaxError(text);
+    if (found === null) throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    const { line, col } = lineCol(text, found.offset);
+    throw new UsageError(`${file}:${line}:${col}: not valid JSON: ${found.reason}`);
+  }
+  const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
+  return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where JSON is broken. Node 20's JSON.parse does not always give a position ("Unexpected token
+// '}', ... is not valid JSON"), so a small strict scanner finds the first error itself.
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, col: offset - lineStart + 1 };
+}
+
+class JsonSyntax {
+  constructor(readonly offset: number, readonly reason: string) {}
+}
+
+/** The first syntax error in `text` (offset and reason), or null if it is valid JSON. */
+export function jsonSyntaxError(text: string): { offset: number; reason: string } | null {
+  let i = 0;
+  const here = () => (i >= text.length ? "the end of the file" : show(text[i]));
+  const fail = (reason: string): never => {
+    throw new JsonSyntax(i, reason);
+  };
+  const skipSpace = () => {
+    while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
+  };
+  const string = () => {
+    i++; // the opening quote
+    for (;;) {
+      const c = text[i];
+      if (c === undefined) fail("unterminated string");
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c === "\\") {
+        const e = text[i + 1];
+        if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
+        else fail("bad escape in string");
+      } else if (c.charCodeAt(0) < 0x20) fail("unescaped control character (a line break?) in string");
+      else i++;
+    }
+  };
+  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const value = (): void => {
+    skipSpace();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      skipSpace();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        skipSpace();
+        if (text[i] !== '"') fail(`expected a property name in double quotes, got ${here()}`);
+        string();
+        skipSpace();
+        if (text[i] !== ":") fail(`expected ':' after the property name, got ${here()}`);
+        i++;
+        value();
+        skipSpace();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") {
+          i++;
+          return;
+        } else fail(`expected ',' or '}', got ${here()}`);
+      }
+    }
+    if (c === "[") {
+      i++;
+      skipSpace();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        skipSpace();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") {
+          i++;
+          return;
+        } else fail(`expected ',' or ']', got ${here()}`);
+      }
+    }
+    if (c === '"') return string();
+    for (const word of ["true", "false", "null"]) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
+    }
+    NUMBER.lastIndex = i;
+    if (NUMBER.exec(text) !== null && NUMBER.lastIndex > i) {
+      i = NUMBER.lastIndex;
+      return;
+    }
+    fail(`expected a JSON value, got ${here()}`);
+  };
+  try {
+    value();
+    skipSpace();
+    if (i < text.length) fail(`unexpected ${here()} after the JSON value`);
+    return null;
+  } catch (err) {
+    if (err instanceof JsonSyntax) return { offset: err.offset, reason: err.reason };
+    return null; // e.g. nesting too deep for the stack: the caller falls back to JSON.parse's words
+  }
+}

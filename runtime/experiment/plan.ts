@@ -1,0 +1,86 @@
+// A sweep's runs, from its config: which protocol, learning rate and C_Tr each run uses, which
+// model it starts from, and which runs must finish first. The ids are the run folders' names.
+//   FT      compiled O_PT model (+ noise) → O_FT labels, C_Tr correlated          (table 3)
+//   randFT  compiled O_PT model (+ noise) → a random wrong label                   (appendix G.4)
+//   reFT    the final FT / randFT model   → O_PT labels on natural data            (table 4)
+//   ScrFT   compiled O_FT model (+ noise) → O_PT labels on natural data            (the baseline of G.3)
+import type { AccuracyKey } from "../train/loop.js";
+import type { LabelKind } from "../train/taskBatches.js";
+import type { ExperimentConfig, Protocol } from "./config.js";
+
+export type RunStart = { readonly kind: "compiled"; readonly model: "pt" | "ft" } | { readonly kind: "run"; readonly id: string };
+
+export interface PlannedRun {
+  readonly id: string;
+  readonly protocol: Protocol;
+  readonly learningRate: number;
+  /** Correlated fraction of the training data; null: natural pretraining data. */
+  readonly cTrain: number | null;
+  readonly iterations: number;
+  readonly labels: LabelKind;
+  readonly start: RunStart;
+  /** For reFT: the run it reverses (its protocol, learning rate and C_Tr, for the tables). */
+  readonly source?: { readonly protocol: Protocol; readonly learningRate: number; readonly cTrain: number | null };
+  readonly target: AccuracyKey | null;
+}
+
+/** `1e-2`, `0.5`: short, exact and safe in a folder name. */
+export function formatNumber(x: number): string {
+  if (x !== 0 && Math.abs(x) < 0.1) {
+    const [m, e] = x.toExponential().split("e");
+    return `${m}e${Number(e)}`;
+  }
+  return String(x);
+}
+
+export function planRuns(c: ExperimentConfig): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  const has = (p: Protocol) => c.protocols.includes(p);
+  const sources: PlannedRun[] = [];
+  if (has("FT")) {
+    for (const lr of c.ft.learningRates) {
+      for (const cTrain of c.ft.cTrain) {
+        const run: PlannedRun = { id: `FT-lr${formatNumber(lr)}-c${formatNumber(cTrain)}`, protocol: "FT", learningRate: lr, cTrain, iterations: c.ft.iterations, labels: "ft", start: { kind: "compiled", model: "pt" }, target: "ftC0" };
+        runs.push(run);
+        if (c.reft.fromLearningRates.includes(lr)) sources.push(run);
+      }
+    }
+  }
+  if (has("randFT")) {
+    for (const lr of c.randft.learningRates) {
+      const run: PlannedRun = { id: `randFT-lr${formatNumber(lr)}`, protocol: "randFT", learningRate: lr, cTrain: null, iterations: c.randft.iterations, labels: "random", start: { kind: "compiled", model: "pt" }, target: null };
+      runs.push(run);
+      sources.push(run);
+    }
+  }
+  if (has("ScrFT")) {
+    for (const lr of c.scrft.learningRates) {
+      runs.push({ id: `ScrFT-lr${formatNumber(lr)}`, protocol: "ScrFT", learningRate: lr, cTrain: null, iterations: c.scrft.iterations, labels: "pt", start: { kind: "compiled", model: "ft" }, target: "ptC0" });
+    }
+  }
+  if (has("reFT")) {
+    for (const src of sources) {
+      for (const lr of c.reft.learningRates) {
+        runs.push({
+          id: `reFT-lr${formatNumber(lr)}-from-${src.id}`,
+          protocol: "reFT",
+          learningRate: lr,
+          cTrain: null,
+          iterations: c.reft.iterations,
+          labels: "pt",
+          start: { kind: "run", id: src.id },
+          source: { protocol: src.protocol, learningRate: src.learningRate, cTrain: src.cTrain },
+          target: "ptC0",
+        });
+      }
+    }
+  }
+  return runs;
+}
+
+/** A run's own seed: a hash of the sweep seed and its id, so it does not depend on the plan's order. */
+export function runSeed(sweepSeed: number, id: string): number {
+  let h = (0x811c9dc5 ^ sweepSeed) >>> 0;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

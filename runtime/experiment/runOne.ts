@@ -1,0 +1,119 @@
+// Executing one planned run of a sweep, in this process or in a worker: build the starting
+// parameters (compiled weights plus noise, or another run's final checkpoint), train, and leave the
+// run folder complete. Everything a run needs is in its sweep folder, so a worker needs only the
+// sweep folder and the run's id.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UsageError } from "../../compiler/language/diagnostics.js";
+import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { readModel } from "../../compiler/model/modelFile.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
+import { makeRng } from "../random.js";
+import type { TaskSpec } from "../tasks/data.js";
+import { modelFingerprint, readCheckpoint } from "../train/checkpoint.js";
+import { createTrainer, engineVersions } from "../train/engines.js";
+import { makeTestSets, RUN_FILES, trainRun, type MetricsRecord, type RunSummary } from "../train/loop.js";
+import { addNoise, geometryOf, paramsOf } from "../train/params.js";
+import { MODEL_ANSWER_POSITION, TaskEncoder } from "../train/taskBatches.js";
+import { zerosLike } from "../train/trainer.js";
+import type { ExperimentConfig } from "./config.js";
+import { runSeed, type PlannedRun } from "./plan.js";
+
+export const SWEEP_FILES = { config: "experiment.json", models: "models", runs: "runs", csv: "sweep.csv", markdown: "sweep.md" } as const;
+
+export const modelFile = (sweepDir: string, which: "pt" | "ft") => path.join(sweepDir, SWEEP_FILES.models, `${which}.json`);
+export const runDir = (sweepDir: string, id: string) => path.join(sweepDir, SWEEP_FILES.runs, id);
+
+export function taskSpec(c: ExperimentConfig): TaskSpec {
+  return { task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length };
+}
+
+/** Threads for one run when `jobs` runs share the machine. */
+export function threadsPerRun(c: ExperimentConfig, jobs: number, cores: number): number {
+  return c.threads > 0 ? c.threads : Math.max(1, Math.floor(cores / jobs));
+}
+
+export interface RunOneOptions {
+  readonly config: ExperimentConfig;
+  readonly sweepDir: string;
+  readonly run: PlannedRun;
+  readonly threads: number;
+  readonly resume: boolean;
+  readonly onProgress?: (step: number, total: number, last: MetricsRecord | null) => void;
+}
+
+export async function runOne(o: RunOneOptions): Promise<RunSummary> {
+  const { config: c, run } = o;
+  const seed = runSeed(c.seed, run.id);
+  const startModel: CompiledModel = readModel(modelFile(o.sweepDir, run.start.kind === "compiled" ? run.start.model : "pt"));
+  const geometry = geometryOf(startModel);
+  const compiled = paramsOf(startModel);
+  const fingerprint = modelFingerprint(geometry, compiled);
+  let params = compiled;
+  if (run.start.kind === "compiled") {
+    params = addNoise(compiled, c.training.noiseStd, makeRng(seed ^ 0x5eed));
+  } else {
+    const from = path.join(runDir(o.sweepDir, run.start.id), RUN_FILES.checkpoint);
+    // The source's checkpoint holds its final state once its summary exists (the scheduler waits for that).
+    params = readCheckpoint(from, geometry, fingerprint).state.params;
+  }
+  const dir = runDir(o.sweepDir, run.id);
+  fs.mkdirSync(dir, { recursive: true });
+  const trainer = await createTrainer(c.engine, { geometry, initial: { params, velocity: zerosLike(params) }, answerPosition: MODEL_ANSWER_POSITION, threads: o.threads, backend: c.backend });
+  try {
+    const record = {
+      run,
+      seed,
+      engine: trainer.engine,
+      backend: trainer.backend,
+      threads: o.threads,
+      versions: { raspc: "0.1.0", ...engineVersions(trainer.engine) },
+      model: { file: path.relative(o.sweepDir, modelFile(o.sweepDir, run.start.kind === "compiled" ? run.start.model : "pt")), fingerprint },
+      task: taskSpec(c),
+      training: c.training,
+      eval: c.eval,
+      checkpointEvery: c.checkpointEvery,
+    };
+    writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(record, null, 2) + "\n");
+    const encoder = new TaskEncoder(startModel);
+    const spec = taskSpec(c);
+    const tests = makeTestSets(encoder, spec, c.eval.samples, c.seed);
+    return await trainRun({
+      settings: {
+        spec,
+        labels: run.labels,
+        cTrain: run.cTrain,
+        schedule: { peak: run.learningRate, iterations: run.iterations, warmupFraction: c.training.warmupFraction, finalFraction: c.training.finalLrFraction },
+        momentum: c.training.momentum,
+        clipNorm: c.training.gradClip,
+        batchSize: c.training.batchSize,
+        seed,
+        testSeed: c.seed,
+        evalEvery: c.eval.every,
+        evalSamples: c.eval.samples,
+        checkpointEvery: c.checkpointEvery,
+        target: run.target,
+      },
+      trainer,
+      encoder,
+      tests,
+      runDir: dir,
+      fingerprint,
+      resume: o.resume,
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** A finished run's summary, or null when it has not finished. */
+export function readSummary(sweepDir: string, id: string): RunSummary | null {
+  const file = path.join(runDir(sweepDir, id), RUN_FILES.summary);
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as RunSummary;
+  } catch {
+    throw new UsageError(`${file}: unreadable run summary; delete the run folder to run it again`);
+  }
+}

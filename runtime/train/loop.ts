@@ -1,0 +1,217 @@
+// One training run: steps on seeded batches, metrics at an interval, checkpoints, resume, and a
+// clean stop on a NaN/Inf loss. The run's folder holds metrics.jsonl (one record per evaluation),
+// checkpoint.json (the latest state) and summary.json (written last, so its presence means done).
+//
+// Determinism: batch t depends only on (seed, t) (taskBatches.ts), the test sets only on the seed,
+// and the engines are deterministic for a fixed thread count; the checkpoint carries the loop's
+// counters too. So a run resumed from any checkpoint ends with the same metrics, bit for bit, as
+// one that was never interrupted.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { makeDataset, type TaskSpec } from "../tasks/data.js";
+import { makeRng } from "../random.js";
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { learningRateAt, type Schedule } from "./schedule.js";
+import { streamSeed, type Encoded, type LabelKind, type TaskEncoder } from "./taskBatches.js";
+import { argmaxRows, type Trainer } from "./trainer.js";
+
+export interface RunSettings {
+  readonly spec: TaskSpec;
+  readonly labels: LabelKind;
+  /** Fraction of training samples that carry the spurious correlation; null: the natural distribution (pretraining data). */
+  readonly cTrain: number | null;
+  readonly schedule: Schedule;
+  readonly momentum: number;
+  /** Global gradient-norm clip; null: none. */
+  readonly clipNorm: number | null;
+  readonly batchSize: number;
+  /** Seeds the training batches (and randFT's labels). */
+  readonly seed: number;
+  /** Seeds the test sets: one per sweep, so every run is scored on the same samples. */
+  readonly testSeed: number;
+  readonly evalEvery: number;
+  readonly evalSamples: number;
+  readonly checkpointEvery: number;
+  /** The accuracy that counts for "iterations to 90% / 100%". */
+  readonly target: AccuracyKey | null;
+}
+
+/** Acc O_PT / O_FT on the test sets with C_Te = 0 and C_Te = 1. */
+export type AccuracyKey = "ptC0" | "ftC0" | "ptC1" | "ftC1";
+export type Accuracies = Record<AccuracyKey, number>;
+
+export interface MetricsRecord {
+  readonly step: number;
+  /** Mean training loss over the steps since the previous record (null before the first step). */
+  readonly loss: number | null;
+  readonly lr: number | null;
+  readonly acc: Accuracies;
+}
+
+export interface RunSummary {
+  readonly status: "done" | "diverged";
+  readonly steps: number;
+  readonly final: MetricsRecord;
+  readonly initial: MetricsRecord;
+  readonly itersTo90: number | null;
+  readonly itersTo100: number | null;
+  readonly trainSeconds: number;
+  readonly stepsPerSecond: number;
+  readonly message?: string;
+}
+
+export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", summary: "summary.json" } as const;
+
+export interface TestSets {
+  readonly c0: Encoded[];
+  readonly c1: Encoded[];
+}
+
+/** The evaluation chunk: big enough to run at full speed, small enough to stay in cache. */
+const EVAL_CHUNK = 500;
+
+/** The two test sets (C_Te = 0 and 1), encoded in chunks. */
+export function makeTestSets(encoder: TaskEncoder, spec: TaskSpec, samples: number, seed: number): TestSets {
+  const chunked = (c: number): Encoded[] => {
+    const all = makeDataset(spec, samples, c, makeRng(streamSeed(seed, c === 0 ? 0x7e570 : 0x7e571)));
+    const out: Encoded[] = [];
+    for (let i = 0; i < all.length; i += EVAL_CHUNK) out.push(encoder.encode(all.slice(i, i + EVAL_CHUNK), "pt"));
+    return out;
+  };
+  return { c0: chunked(0), c1: chunked(1) };
+}
+
+export async function evaluate(trainer: Trainer, tests: TestSets): Promise<Accuracies> {
+  const score = async (chunks: Encoded[]): Promise<[number, number]> => {
+    let pt = 0;
+    let ft = 0;
+    let n = 0;
+    for (const c of chunks) {
+      const pred = argmaxRows(await trainer.logits(c.batch), trainer.geometry.outputs);
+      pred.forEach((p, i) => {
+        if (p === c.ptColumns[i]) pt++;
+        if (p === c.ftColumns[i]) ft++;
+      });
+      n += pred.length;
+    }
+    return [pt / n, ft / n];
+  };
+  const [ptC0, ftC0] = await score(tests.c0);
+  const [ptC1, ftC1] = await score(tests.c1);
+  return { ptC0, ftC0, ptC1, ftC1 };
+}
+
+export interface TrainRunOptions {
+  readonly settings: RunSettings;
+  readonly trainer: Trainer;
+  readonly encoder: TaskEncoder;
+  readonly tests: TestSets;
+  readonly runDir: string;
+  /** Identifies the model the run started from; checkpoints of other models are refused. */
+  readonly fingerprint: string;
+  /** Continue from runDir's checkpoint when there is one. */
+  readonly resume: boolean;
+  readonly onProgress?: (step: number, total: number, last: MetricsRecord | null) => void;
+}
+
+function readMetrics(file: string): MetricsRecord[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as MetricsRecord);
+}
+
+/** The first recorded step at which `key` reached `level`, or null. */
+export function iterationsTo(records: readonly MetricsRecord[], key: AccuracyKey, level: number): number | null {
+  return records.find((r) => r.acc[key] >= level - 1e-12)?.step ?? null;
+}
+
+export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
+  const { settings: s, trainer, encoder } = o;
+  fs.mkdirSync(o.runDir, { recursive: true });
+  const metricsFile = path.join(o.runDir, RUN_FILES.metrics);
+  const checkpointFile = path.join(o.runDir, RUN_FILES.checkpoint);
+  const total = s.schedule.iterations;
+
+  let step = 0;
+  let lossSum = 0;
+  let lossCount = 0;
+  let records: MetricsRecord[] = [];
+  let lastSaved: number | null = null;
+  if (o.resume && fs.existsSync(checkpointFile)) {
+    const ck = readCheckpoint(checkpointFile, trainer.geometry, o.fingerprint);
+    trainer.load(ck.state);
+    ({ step, lossSum, lossCount } = ck);
+    lastSaved = step;
+    // Records written after the checkpoint belong to steps that will be run again.
+    records = readMetrics(metricsFile).slice(0, ck.metricsLines);
+    writeFileAtomic(metricsFile, records.map((r) => JSON.stringify(r) + "\n").join(""));
+  } else {
+    fs.rmSync(metricsFile, { force: true });
+    fs.rmSync(checkpointFile, { force: true });
+  }
+  /** Writes a checkpoint; returns false (writing nothing) when the parameters are no longer finite. */
+  const save = (): boolean => {
+    const state = trainer.state();
+    if (!state.params.every((t) => t.every(Number.isFinite))) return false;
+    const ck: Checkpoint = { fingerprint: o.fingerprint, step, lossSum, lossCount, metricsLines: records.length, state };
+    writeCheckpoint(checkpointFile, trainer.geometry, ck);
+    lastSaved = step;
+    return true;
+  };
+  const record = async (lr: number | null): Promise<void> => {
+    const r: MetricsRecord = { step, loss: lossCount > 0 ? lossSum / lossCount : null, lr, acc: await evaluate(trainer, o.tests) };
+    records.push(r);
+    fs.appendFileSync(metricsFile, JSON.stringify(r) + "\n");
+    lossSum = 0;
+    lossCount = 0;
+  };
+  if (step === 0 && records.length === 0) {
+    await record(null);
+    save();
+  }
+
+  let trainSeconds = 0;
+  let stepsTimed = 0;
+  let diverged: string | null = null;
+  o.onProgress?.(step, total, records.at(-1) ?? null);
+  while (step < total) {
+    const lr = learningRateAt(s.schedule, step);
+    const batch = encoder.trainingBatch(s.spec, s.seed, step, s.batchSize, s.cTrain, s.labels);
+    const t0 = performance.now();
+    const loss = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
+    trainSeconds += (performance.now() - t0) / 1000;
+    stepsTimed++;
+    const kept = () => `stopped, keeping the last good checkpoint (step ${lastSaved ?? "none"})`;
+    if (!Number.isFinite(loss)) {
+      diverged = `the loss became ${loss} at step ${step + 1} (learning rate ${lr.toPrecision(3)}); ${kept()}`;
+      break;
+    }
+    step++;
+    lossSum += loss;
+    lossCount++;
+    if (step % s.evalEvery === 0 || step === total) await record(lr);
+    if ((step % s.checkpointEvery === 0 || step === total) && !save()) {
+      diverged = `the parameters overflowed at step ${step} (learning rate ${lr.toPrecision(3)}); ${kept()}`;
+      break;
+    }
+    o.onProgress?.(step, total, records.at(-1) ?? null);
+  }
+  const final = records.at(-1)!;
+  const summary: RunSummary = {
+    status: diverged ? "diverged" : "done",
+    steps: step,
+    initial: records[0]!,
+    final,
+    itersTo90: s.target ? iterationsTo(records, s.target, 0.9) : null,
+    itersTo100: s.target ? iterationsTo(records, s.target, 1) : null,
+    trainSeconds,
+    stepsPerSecond: stepsTimed > 0 ? stepsTimed / trainSeconds : 0,
+    ...(diverged ? { message: diverged } : {}),
+  };
+  writeFileAtomic(path.join(o.runDir, RUN_FILES.summary), JSON.stringify(summary, null, 2) + "\n");
+  return summary;
+}

@@ -1,0 +1,83 @@
+// `raspc experiment` end to end with the built CLI: a tiny sweep in parallel workers writes its run
+// folders and tables; a resumed sweep keeps finished runs; bad configs and bad folders give one line,
+// exit 1 and no run folder.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "./cliHarness.js";
+
+const TINY = {
+  task: "counter",
+  preset: "quick",
+  name: "tiny",
+  protocols: ["FT", "reFT", "ScrFT", "randFT"],
+  ft: { learningRates: [0.01], cTrain: [0, 1], iterations: 40 },
+  reft: { fromLearningRates: [0.01], learningRates: [0.001], iterations: 20 },
+  randft: { learningRates: [0.01], iterations: 20 },
+  scrft: { learningRates: [0.01], iterations: 20 },
+  eval: { every: 10, samples: 60 },
+  checkpointEvery: 10,
+};
+
+let dir: string;
+beforeAll(() => {
+  ensureBuilt();
+  dir = scratch({ "tiny.json": JSON.stringify(TINY), "bad.json": JSON.stringify({ ...TINY, ft: { ...TINY.ft, learningRates: [0.01, 0] } }) });
+});
+afterAll(removeScratch);
+
+describe("raspc experiment", () => {
+  it("runs a sweep in two worker processes and writes run folders, CSV and Markdown", async () => {
+    const r = await raspc(["experiment", "tiny.json", "--out", "out", "--jobs", "2"], { cwd: dir, timeoutMs: 120_000 });
+    expectNoCrash(r);
+    expect(r.stderr).toContain("tiny: 7 runs");
+    expect(r.code).toBe(0);
+    const sweep = path.join(dir, "out", "tiny");
+    const runs = fs.readdirSync(path.join(sweep, "runs")).sort();
+    expect(runs).toEqual(
+      ["FT-lr1e-2-c0", "FT-lr1e-2-c1", "ScrFT-lr1e-2", "randFT-lr1e-2", "reFT-lr1e-3-from-FT-lr1e-2-c0", "reFT-lr1e-3-from-FT-lr1e-2-c1", "reFT-lr1e-3-from-randFT-lr1e-2"].sort(),
+    );
+    for (const run of runs) {
+      const files = fs.readdirSync(path.join(sweep, "runs", run)).sort();
+      expect(files).toEqual(["checkpoint.json", "config.json", "metrics.jsonl", "summary.json"]);
+      const config = JSON.parse(fs.readFileSync(path.join(sweep, "runs", run, "config.json"), "utf8"));
+      expect(config.engine).toBe("ort");
+      expect(config.backend).toBe("cpu");
+      expect(config.versions["onnxruntime-node"]).toMatch(/^\d+\.\d+\.\d+/);
+      expect(typeof config.seed).toBe("number");
+    }
+    const metrics = fs.readFileSync(path.join(sweep, "runs", "FT-lr1e-2-c0", "metrics.jsonl"), "utf8").trim().split("\n");
+    expect(metrics.map((l) => JSON.parse(l).step)).toEqual([0, 10, 20, 30, 40]);
+    const csv = fs.readFileSync(path.join(sweep, "sweep.csv"), "utf8").trim().split("\n");
+    expect(csv).toHaveLength(8);
+    expect(csv[0]).toContain("acc_pt_cte1,acc_ft_cte1,acc_pt_cte0,acc_ft_cte0");
+    expect(r.stdout).toContain("## Fine-tuning (FT), as the paper's table 3");
+    expect(r.stdout).toContain("## Reverse fine-tuning (reFT) of the FT models, as the paper's table 4");
+    expect(r.stdout).toMatch(/\| 1e-2 \| 1 \| \d+\.\d \| \d+\.\d \|/);
+  });
+
+  it("refuses to overwrite a sweep without --resume or --force, and resumes a finished one without rerunning", async () => {
+    const again = await raspc(["experiment", "tiny.json", "--out", "out"], { cwd: dir, timeoutMs: 60_000 });
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split("\n").at(-1)).toMatch(/out\/tiny already exists; pass --resume .* or --force/);
+    const resumed = await raspc(["experiment", "tiny.json", "--out", "out", "--resume"], { cwd: dir, timeoutMs: 60_000 });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain("7 of 7 runs already finished");
+  });
+
+  it("rejects a bad config in one line naming the field, and creates nothing", async () => {
+    const r = await raspc(["experiment", "bad.json", "--out", "bad-out"], { cwd: dir });
+    expectNoCrash(r);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("bad.json: ft.learningRates[1]: must be > 0");
+    expect(fs.existsSync(path.join(dir, "bad-out"))).toBe(false);
+  });
+
+  it("rejects a backend its engine does not have", async () => {
+    const r = await raspc(["experiment", "tiny.json", "--out", "bad-out", "--engine", "ort", "--backend", "wasm"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/backend/);
+    expect(fs.existsSync(path.join(dir, "bad-out"))).toBe(false);
+  });
+});
