@@ -147,7 +147,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const threads = threadsPerRun(c, o.jobs, os.availableParallelism());
   const display = new SweepDisplay(runs, pending, log);
   const children = new Set<ChildProcess>();
-  const stopChildren = (): void => children.forEach((ch) => ch.kill("SIGTERM"));
+  // Checkpoints are written atomically, so stopping anywhere is safe; say how to go on.
+  const stopChildren = (): void => {
+    children.forEach((ch) => ch.kill("SIGTERM"));
+    display.close();
+    process.stderr.write(`\ninterrupted; continue with the same command and --resume (${dir})\n`);
+    process.exit(130);
+  };
   process.once("SIGINT", stopChildren);
 
   const isReady = (r: PlannedRun): boolean => r.start.kind !== "run" || results.get(r.start.id)!.summary !== null || results.get(r.start.id)!.note !== undefined;

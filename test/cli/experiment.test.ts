@@ -65,6 +65,18 @@ describe("raspc experiment", () => {
     expect(resumed.stderr).toContain("7 of 7 runs already finished");
   });
 
+  it("refuses to resume from a checkpoint of another model, naming the file", async () => {
+    const run = path.join(dir, "out", "tiny", "runs", "ScrFT-lr1e-2");
+    fs.rmSync(path.join(run, "summary.json"));
+    const ckFile = path.join(run, "checkpoint.json");
+    const ck = JSON.parse(fs.readFileSync(ckFile, "utf8"));
+    fs.writeFileSync(ckFile, JSON.stringify({ ...ck, fingerprint: "0000000000000000" }));
+    const r = await raspc(["experiment", "tiny.json", "--out", "out", "--resume"], { cwd: dir, timeoutMs: 60_000 });
+    expectNoCrash(r);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ScrFT-lr1e-2\/checkpoint\.json: the checkpoint is from a different model/);
+  });
+
   it("rejects a bad config in one line naming the field, and creates nothing", async () => {
     const r = await raspc(["experiment", "bad.json", "--out", "bad-out"], { cwd: dir });
     expectNoCrash(r);

@@ -402,3 +402,12 @@ describe("config files", () => {
     if (found) expect(found.offset).toBeLessThanOrEqual(text.length);
   });
 });
+
+describe("the shipped configs", () => {
+  it("every file in experiments/ loads", () => {
+    const dir = path.join(packageRoot(), "experiments");
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json"));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) expect(loadExperimentConfig(path.join(dir, f)).task).toMatch(/^(counter|max_identifier)$/);
+  });
+});
