@@ -10,6 +10,8 @@
 // and the table prints ORT's speed-up over PyTorch's faster setting. GFLOP/s counts 3× the forward
 // pass's matmuls; "of peak" divides by the float32 matmul rate PyTorch measures on this machine.
 // Each figure is the median over N timed steps (default 30) after 3 warm-up steps. Prints Markdown.
+// Debian's python3-torch uses whatever libblas.so.3 is selected: with the reference BLAS it is ~30x
+// slower than with OpenBLAS (apt-get install libopenblas0-pthread), so compare only with OpenBLAS.
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -100,6 +102,7 @@ interface Row {
   readonly loss: number;
 }
 
+const benchStart = performance.now();
 const python = findTorch();
 const cases = [counterCase(10), counterCase(5), syntheticCase(64, 16), syntheticCase(256, 16), syntheticCase(256, 48)];
 let peak: number | null = null;
@@ -110,6 +113,7 @@ const lines: string[] = [
   "| --- | --- | --- | --- | --- | --- | --- |",
 ];
 for (const c of cases) {
+  process.stderr.write(`${c.name} ... (${((performance.now() - benchStart) / 1000).toFixed(0)} s)\n`);
   const batch = batchFor(c);
   const initial = { params: c.params, velocity: zerosLike(c.params) };
   const rows: Row[] = [];
