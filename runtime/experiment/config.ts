@@ -14,17 +14,14 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/interpreter/interpreter.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
+import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
 import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, type PresetName } from "./presets.js";
 
 export type Protocol = "FT" | "reFT" | "randFT" | "ScrFT";
 export const PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "randFT", "ScrFT"];
 
-export type Engine = "ort" | "tfjs";
-/** The backends each engine accepts. */
-export const ENGINE_BACKENDS: Readonly<Record<Engine, readonly string[]>> = {
-  ort: ["cpu", "cuda"],
-  tfjs: ["wasm", "cpu", "tensorflow"],
-};
+export type Engine = EngineName;
+export { ENGINE_BACKENDS };
 
 export interface ExperimentConfig {
   /** The run folder's name: letters, digits, '.', '_' and '-'. */
@@ -311,7 +308,7 @@ function semanticProblem(c: ExperimentConfig): string | null {
   const spec = specProblem({ task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length });
   if (spec) return specMessage(spec, c);
   if (c.maxLen < c.length) return `maxLen: must be >= length (${c.length}), got ${c.maxLen}`;
-  const backends = ENGINE_BACKENDS[c.engine];
+  const backends: readonly string[] = ENGINE_BACKENDS[c.engine];
   if (!backends.includes(c.backend)) return `backend: ${show(c.backend)} is not a backend of engine "${c.engine}" (its backends are ${backends.map(show).join(", ")})`;
   const has = (p: Protocol) => c.protocols.includes(p);
   if (has("reFT") && !has("FT") && !has("randFT")) return `protocols: "reFT" needs "FT" or "randFT" to make the models it reverses`;

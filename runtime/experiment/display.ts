@@ -32,9 +32,8 @@ function targetText(r: PlannedRun, last: MetricsRecord | null): string {
   if (!last) return "";
   const a = last.acc;
   const loss = last.loss !== null ? ` loss ${last.loss.toFixed(3)}` : "";
-  if (r.target === "ftC0") return `${loss} Acc O_FT ${pct(a.ftC0)}`;
-  if (r.target === "ptC0") return `${loss} Acc O_PT ${pct(a.ptC0)}`;
-  return `${loss} Acc O_PT ${pct(a.ptC0)}`;
+  // randFT has no target; what it does to O_PT is what a user watches.
+  return r.target === "ftC0" ? `${loss} Acc O_FT ${pct(a.ftC0)}` : `${loss} Acc O_PT ${pct(a.ptC0)}`;
 }
 
 interface Active {

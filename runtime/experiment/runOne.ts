@@ -45,7 +45,9 @@ export interface RunOneOptions {
 export async function runOne(o: RunOneOptions): Promise<RunSummary> {
   const { config: c, run } = o;
   const seed = runSeed(c.seed, run.id);
-  const startModel: CompiledModel = readModel(modelFile(o.sweepDir, run.start.kind === "compiled" ? run.start.model : "pt"));
+  // reFT continues a run that started from the O_PT model, so its checkpoint belongs to that model.
+  const startFile = modelFile(o.sweepDir, run.start.kind === "compiled" ? run.start.model : "pt");
+  const startModel: CompiledModel = readModel(startFile);
   const geometry = geometryOf(startModel);
   const compiled = paramsOf(startModel);
   const fingerprint = modelFingerprint(geometry, compiled);
@@ -68,7 +70,7 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
       backend: trainer.backend,
       threads: o.threads,
       versions: { raspc: "0.1.0", ...engineVersions(trainer.engine) },
-      model: { file: path.relative(o.sweepDir, modelFile(o.sweepDir, run.start.kind === "compiled" ? run.start.model : "pt")), fingerprint },
+      model: { file: path.relative(o.sweepDir, startFile), fingerprint },
       task: taskSpec(c),
       training: c.training,
       eval: c.eval,

@@ -177,6 +177,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   let trainSeconds = 0;
   let stepsTimed = 0;
   let diverged: string | null = null;
+  const kept = () => `stopped, keeping the last good checkpoint (step ${lastSaved ?? "none"})`;
   o.onProgress?.(step, total, records.at(-1) ?? null);
   while (step < total) {
     const lr = learningRateAt(s.schedule, step);
@@ -185,7 +186,6 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     const loss = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
     trainSeconds += (performance.now() - t0) / 1000;
     stepsTimed++;
-    const kept = () => `stopped, keeping the last good checkpoint (step ${lastSaved ?? "none"})`;
     if (!Number.isFinite(loss)) {
       diverged = `the loss became ${loss} at step ${step + 1} (learning rate ${lr.toPrecision(3)}); ${kept()}`;
       break;

@@ -13,13 +13,12 @@ import { DEFAULT_ORT_THREADS, loadOrt } from "../ortForward.js";
 import { tensorSpecs, type Params, type TensorSpec } from "./params.js";
 import { buildLogits, buildTrainStep, LOGITS, LOSS, outName, TRAIN_INPUTS, velocityName, type GraphShape } from "./ortTrainGraph.js";
 import type { TrainBatch, Trainer, TrainerOptions, TrainerState, StepOptions } from "./trainer.js";
+import { ENGINE_BACKENDS, type OrtBackend } from "./backends.js";
 
 type Ort = typeof OrtModule;
 type Session = OrtModule.InferenceSession;
 type Tensor = OrtModule.Tensor;
 
-export const ORT_BACKENDS = ["cpu", "cuda"] as const;
-export type OrtBackend = (typeof ORT_BACKENDS)[number];
 
 /** Token one-hots [B·T, V] for the embedding matmul. */
 export function oneHotIds(ids: Int32Array, rows: number): Float32Array {
@@ -140,7 +139,7 @@ class OrtTrainer implements Trainer {
 /** The ORT engine. Throws a UsageError when the backend cannot start. */
 export async function createOrtTrainer(opts: TrainerOptions): Promise<Trainer> {
   const backend = (opts.backend ?? "cpu") as OrtBackend;
-  if (!ORT_BACKENDS.includes(backend)) throw new UsageError(`the ort engine has no backend '${backend}'; use one of ${ORT_BACKENDS.join(", ")}`);
+  if (!ENGINE_BACKENDS.ort.includes(backend)) throw new UsageError(`the ort engine has no backend '${backend}'; use one of ${ENGINE_BACKENDS.ort.join(", ")}`);
   const ort = await loadOrt("use --engine tfjs to train without it");
   const sessionOptions: OrtModule.InferenceSession.SessionOptions = {
     executionProviders: [backend],

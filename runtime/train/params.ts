@@ -49,7 +49,7 @@ export interface TensorSpec {
 /** One float32 array per tensor, in `tensorSpecs(geometry)` order, row-major. */
 export type Params = Float32Array[];
 
-export const sumOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+const sumOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** Stacked query/key and value widths of a layer. */
 export function layerWidths(layer: LayerShape): { sumHead: number; sumValue: number } {
@@ -80,10 +80,6 @@ export function tensorSpecs(g: Geometry): TensorSpec[] {
 }
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-export function parameterCount(g: Geometry): number {
-  return sumOf(tensorSpecs(g).map((s) => sizeOf(s.shape)));
-}
 
 /** The trainable geometry of a compiled model. */
 export function geometryOf(model: CompiledModel): Geometry {

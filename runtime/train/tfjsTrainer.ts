@@ -25,9 +25,8 @@ import { UsageError } from "../../compiler/language/diagnostics.js";
 import { initTfjs } from "../forward.js";
 import { layerWidths, sizeOf, tensorSpecs, type Geometry, type Params, type TensorSpec } from "./params.js";
 import type { StepOptions, TrainBatch, Trainer, TrainerOptions, TrainerState } from "./trainer.js";
+import { ENGINE_BACKENDS, type TfjsTrainBackend } from "./backends.js";
 
-export const TFJS_BACKENDS = ["wasm", "cpu", "tensorflow"] as const;
-export type TfjsTrainBackend = (typeof TFJS_BACKENDS)[number];
 
 const perm = (rank: number): number[] => (rank === 2 ? [1, 0] : [0, 2, 1]);
 
@@ -294,7 +293,7 @@ class TfjsTrainer implements Trainer {
 /** The TensorFlow.js engine. Throws a UsageError when the backend cannot start. */
 export async function createTfjsTrainer(opts: TrainerOptions): Promise<Trainer> {
   const wanted = (opts.backend ?? "wasm") as TfjsTrainBackend;
-  if (!TFJS_BACKENDS.includes(wanted)) throw new UsageError(`the tfjs engine has no backend '${wanted}'; use one of ${TFJS_BACKENDS.join(", ")}`);
+  if (!ENGINE_BACKENDS.tfjs.includes(wanted)) throw new UsageError(`the tfjs engine has no backend '${wanted}'; use one of ${ENGINE_BACKENDS.tfjs.join(", ")}`);
   checkGeometry(opts.geometry);
   const { answerPosition, geometry } = opts;
   if (!(Number.isInteger(answerPosition) && answerPosition >= 0 && answerPosition < geometry.positions)) {

@@ -27,7 +27,8 @@ export interface TrainerState {
   readonly velocity: Params;
 }
 
-export type EngineName = "ort" | "tfjs";
+export type { EngineName } from "./backends.js";
+import type { EngineName } from "./backends.js";
 
 export interface Trainer {
   readonly engine: EngineName;
