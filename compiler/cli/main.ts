@@ -59,9 +59,15 @@ program
   .option("--sop <name>", "the s-op to compile", "out")
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
   .option("--set <name=value>", "replace what the program assigns to a global, e.g. --set operand=b (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[] }) =>
+  .addOption(coldnessOption())
+  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string }) =>
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
+
+/** `--coldness C` of compile and verify. */
+function coldnessOption(): Option {
+  return new Option("--coldness <c>", "attention coldness (score gap between a selected and an unselected key) instead of the compiler's choice of at least 40; lower trains more easily, verify the result");
+}
 
 /** `--engine ort|tfjs` of exec and verify: onnxruntime-node is the fast default for batches. */
 function engineOption(): Option {
@@ -106,8 +112,9 @@ program
   .option("--exhaustive", "check every input of every length 1..max-len")
   .option("--distinct", "only inputs whose tokens are all different (sampled without replacement, as for max_identifier)")
   .option("--seed <s>", "seed for the random inputs (default 0)")
+  .addOption(coldnessOption())
   .addOption(engineOption())
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs" }) =>
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; coldness?: string }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 

@@ -18,6 +18,12 @@ export interface CompileOptions {
   readonly bos?: string;
   /** Width of a discretising MLP's ramps as a fraction of the gap between neighbouring values (default 0.25). */
   readonly mlpBand?: number;
+  /**
+   * Attention coldness: a selected key scores this much above an unselected one (default: from the
+   * domain, at least 40; see coldnessFor). A lower value trades exactness margin for trainability:
+   * every score, and every perturbation of the query/key weights, is multiplied by it.
+   */
+  readonly coldness?: number;
 }
 
 function range(n: RaspNode) {
@@ -131,6 +137,7 @@ function validateOptions(opts: CompileOptions): string {
     if (opts.vocab[i] === bos) throw new UsageError(`--vocab contains the BOS token "${bos}"; pick another --bos`);
   }
   if (opts.mlpBand !== undefined && !(opts.mlpBand > 0 && opts.mlpBand <= 0.5)) throw new UsageError(`the MLP band must be in (0, 0.5], got ${opts.mlpBand}`);
+  if (opts.coldness !== undefined && !(Number.isFinite(opts.coldness) && opts.coldness > 0)) throw new UsageError(`--coldness must be a positive number, got ${opts.coldness}`);
   return bos;
 }
 
@@ -153,7 +160,7 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
   const infos = inferValueSets(graph, opts, firstInfos);
   refuseNumericalNone(graph, infos);
   const allocation = allocateLayers(graph.nodes);
-  const coldness = coldnessFor(opts.maxLen, infos);
+  const coldness = opts.coldness ?? coldnessFor(opts.maxLen, infos);
   const layout = (s: SOp) => layoutOf(s, graph.names, infos);
   const literalsOf = (sel: Selector): SelectLiteral[] =>
     selectorLiterals(sel).map((l) => ({ keys: layout(l.keys), queries: layout(l.queries), table: l.table }));

@@ -15,7 +15,7 @@ import { UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/interpreter/interpreter.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
-import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, type PresetName } from "./presets.js";
+import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS, type PresetName } from "./presets.js";
 
 export type Protocol = "FT" | "reFT" | "randFT" | "ScrFT";
 export const PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "randFT", "ScrFT"];
@@ -37,6 +37,8 @@ export interface ExperimentConfig {
   readonly length: number;
   /** The max sequence length the program is compiled for; >= length. */
   readonly maxLen: number;
+  /** The attention coldness the models are compiled with; null: the compiler's own choice. */
+  readonly coldness: number | null;
   readonly seed: number;
   readonly protocols: readonly Protocol[];
   readonly engine: Engine;
@@ -115,6 +117,7 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     q: { type: "integer" },
     length: integerAtLeast(2),
     maxLen: integerAtLeast(2),
+    coldness: { type: ["number", "null"], exclusiveMinimum: 0 },
     // makeRng keeps 32 bits of the seed; a larger one would silently alias a smaller one.
     seed: { type: "integer", minimum: 0, maximum: 4294967295 },
     protocols: { type: "array", items: { enum: PROTOCOLS }, minItems: 1, uniqueItems: true },
@@ -250,7 +253,7 @@ function specMessage(problem: string, c: ExperimentConfig): string {
 // ---------------------------------------------------------------------------------------------
 // Resolution
 
-type Layered = Omit<ExperimentConfig, "task" | "name" | "program" | "operandVariable" | "maxLen">;
+type Layered = Omit<ExperimentConfig, "task" | "name" | "program" | "operandVariable" | "maxLen" | "coldness">;
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
@@ -347,7 +350,7 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
     const first = validate.errors?.[0];
     throw new UsageError(`${file}: ${first ? schemaErrorMessage(first, json) : "not a valid experiment config"}`);
   }
-  const { $schema: _schema, description: _description, preset: presetName = "paper", task, name, program, operandVariable, maxLen, ...settings } = json;
+  const { $schema: _schema, description: _description, preset: presetName = "paper", task, name, program, operandVariable, maxLen, coldness, ...settings } = json;
   const preset = { ...PRESETS[presetName], ...(presetName === "quick" ? { length: QUICK_LENGTHS[task] } : {}) };
   const spec = DEFAULT_SPECS[task];
   const base: Layered = {
@@ -373,6 +376,7 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
     q: m.q,
     length: m.length,
     maxLen: maxLen ?? preset.maxLen ?? m.length,
+    coldness: coldness === undefined ? TASK_COLDNESS[task] : coldness,
     seed: m.seed,
     protocols: m.protocols,
     engine: m.engine,

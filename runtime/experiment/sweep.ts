@@ -62,7 +62,7 @@ async function compileModels(c: ExperimentConfig, sweepDir: string): Promise<voi
   const text = fs.readFileSync(c.program, "utf8");
   const build = (operand: string | number): CompiledModel => {
     const program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]));
-    return compileSOp(outputSOp(program), { vocab: vocabOf(c.task), maxLen: c.maxLen }, { file: c.program, text, sop: "out" });
+    return compileSOp(outputSOp(program), { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}) }, { file: c.program, text, sop: "out" });
   };
   fs.mkdirSync(path.join(sweepDir, SWEEP_FILES.models), { recursive: true });
   writeModel(modelFile(sweepDir, "pt"), build(c.oPt));

@@ -16,7 +16,7 @@ import {
   parseExperimentConfig,
   type ExperimentConfig,
 } from "../../runtime/experiment/config.js";
-import { PRESETS, PRESET_NAMES, QUICK_LENGTHS } from "../../runtime/experiment/presets.js";
+import { PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS } from "../../runtime/experiment/presets.js";
 import { DEFAULT_SPECS } from "../../runtime/tasks/data.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-config-"));
@@ -60,6 +60,7 @@ describe("defaults", () => {
       q: 1,
       length: 10,
       maxLen: 10,
+      coldness: null,
       seed: 0,
       protocols: ["FT", "reFT", "ScrFT"],
       engine: "ort",
@@ -73,6 +74,16 @@ describe("defaults", () => {
       eval: { every: 100, samples: 1000 },
       checkpointEvery: 1000,
     });
+  });
+
+  it("Max-identifier compiles with coldness 10 in both presets, Counter with the compiler's; a file may set either", () => {
+    for (const preset of ["paper", "quick"] as const) {
+      expect(parse({ task: "max_identifier", preset }).coldness).toBe(TASK_COLDNESS.max_identifier);
+      expect(parse({ task: "counter", preset }).coldness).toBeNull();
+    }
+    expect(TASK_COLDNESS.max_identifier).toBe(10);
+    expect(parse({ task: "counter", coldness: 12.5 }).coldness).toBe(12.5);
+    expect(parse({ task: "max_identifier", coldness: null }).coldness).toBeNull();
   });
 
   it("Max-identifier takes its own spec, program and operand variable", () => {
@@ -136,7 +147,7 @@ describe("presets", () => {
     expect(c.maxLen).toBe(QUICK_LENGTHS[c.task]);
     expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, iterations: 2000 });
     expect(c.reft).toEqual({ fromLearningRates: [1e-1, 1e-2, 1e-4], learningRates: PAPER_LRS, iterations: 1000 });
-    expect(parse({ task: "max_identifier", preset: "quick" }).length).toBe(7);
+    expect(parse({ task: "max_identifier", preset: "quick" }).length).toBe(10);
     expect(c.scrft).toEqual({ learningRates: PAPER_LRS, iterations: 1000 });
     expect(c.eval).toEqual({ every: 50, samples: 500 });
     expect(c.checkpointEvery).toBe(500);
@@ -249,6 +260,9 @@ describe("every field's errors name the field in one line", () => {
     [c({ length: 12, maxLen: 10 }), "maxLen", "must be >= length (12), got 10"],
     [c({ maxLen: 10.5 }), "maxLen", "must be an integer"],
     [c({ maxLen: 1 }), "maxLen", "must be >= 2"],
+    [c({ coldness: 0 }), "coldness", "must be > 0, got 0"],
+    [c({ coldness: -5 }), "coldness", "must be > 0, got -5"],
+    [c({ coldness: "10" }), "coldness", "must be"],
     // seed, protocols, engine
     [c({ seed: -1 }), "seed", "must be >= 0, got -1"],
     [c({ seed: 0.5 }), "seed", "must be an integer"],

@@ -173,6 +173,19 @@ describe.concurrent("raspc compile, exec, inspect (success)", () => {
     expect(oneLineError(both)).toMatch(/give --model or --vocab and --max-len, not both/);
     const neither = await raspc("verify", HIST, "--vocab", VOCAB);
     expect(oneLineError(neither)).toMatch(/--max-len <n>' not specified/);
+    const cold = await raspc("verify", HIST, "--model", file, "--coldness", "10");
+    expect(oneLineError(cold)).toBe("raspc: --coldness applies when compiling; a --model file was compiled already");
+  });
+
+  it("--coldness compiles softer heads that still verify", async () => {
+    const out = path.join(dir, "soft.json");
+    const made = await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "5", "--coldness", "12", "-o", out);
+    expect(made.code, made.stderr).toBe(0);
+    const model = JSON.parse(fs.readFileSync(out, "utf8")) as { layers: { attention: { wq: number[][] }[] }[] };
+    expect(Math.max(...model.layers.flatMap((l) => l.attention.flatMap((h) => h.wq.flat())))).toBe(12);
+    const checked = await raspc("verify", HIST, "--vocab", VOCAB, "--max-len", "5", "--coldness", "12", "--samples", "300");
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(/\nverify: 300 inputs, 0 mismatches/);
   });
 });
 
@@ -183,6 +196,8 @@ describe.concurrent("raspc compile errors: exit 1, one line, no file left", () =
     ["max-len zero", ["--vocab", VOCAB, "--max-len", "0"], /^raspc: --max-len must be a positive integer, got "0"/],
     ["max-len not a number", ["--vocab", VOCAB, "--max-len", "five"], /^raspc: --max-len must be a positive integer, got "five"/],
     ["max-len fractional", ["--vocab", VOCAB, "--max-len", "2.5"], /^raspc: --max-len must be a positive integer/],
+    ["coldness zero", ["--vocab", VOCAB, "--max-len", "5", "--coldness", "0"], /^raspc: --coldness must be a positive number, got "0"$/],
+    ["coldness not a number", ["--vocab", VOCAB, "--max-len", "5", "--coldness", "cold"], /^raspc: --coldness must be a positive number, got "cold"$/],
   ];
   for (const [name, args, pattern] of cases) {
     it(name, async () => {

@@ -1,8 +1,8 @@
-// `raspc compile FILE.rasp --vocab JSON --max-len N [--sop NAME] [--bos BOS] [--set NAME=VALUE] -o MODEL.json`:
+// `raspc compile FILE.rasp --vocab JSON --max-len N [--sop NAME] [--bos BOS] [--set NAME=VALUE] [--coldness C] -o MODEL.json`:
 // compile a program's output s-op into a transformer and write the model file (atomically).
 import * as path from "node:path";
 import { writeModel } from "../../model/modelFile.js";
-import { compileTarget, formatDuration, loadTarget, parseOverrides, parsePositiveInt, parseVocab, summaryLines, type CompileArgs } from "./modelArgs.js";
+import { compileTarget, formatDuration, loadTarget, parseColdness, parseOverrides, parsePositiveInt, parseVocab, summaryLines, type CompileArgs } from "./modelArgs.js";
 
 export interface CompileCommandOptions extends CompileArgs {
   readonly output: string;
@@ -12,8 +12,9 @@ export async function compile(file: string, opts: CompileCommandOptions, sources
   // Options are checked before the program is read: they are the quickest thing to fix.
   const vocab = parseVocab(opts.vocab);
   const maxLen = parsePositiveInt(opts.maxLen, "--max-len");
+  const coldness = parseColdness(opts.coldness);
   const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set));
-  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos);
+  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos, coldness);
   writeModel(opts.output, model);
   const lines = [`compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)} -> ${path.normalize(opts.output)}`, ...summaryLines(model)];
   process.stdout.write(lines.join("\n") + "\n");

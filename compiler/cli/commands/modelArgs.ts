@@ -16,6 +16,16 @@ export interface CompileArgs {
   readonly bos?: string;
   /** `--set NAME=VALUE`, repeatable. */
   readonly set?: readonly string[];
+  /** `--coldness C`: the attention coldness instead of the compiler's choice. */
+  readonly coldness?: string;
+}
+
+/** `--coldness C`: a positive number, or undefined when not given. */
+export function parseColdness(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const c = Number(text);
+  if (text.trim() === "" || !Number.isFinite(c) || c <= 0) throw new UsageError(`--coldness must be a positive number, got ${JSON.stringify(text)}`);
+  return c;
 }
 
 /**
@@ -98,10 +108,11 @@ export function loadTarget(file: string, sopName: string, sources: Map<string, s
 }
 
 /** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
-export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined): Promise<{ model: CompiledModel; seconds: number }> {
+export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number): Promise<{ model: CompiledModel; seconds: number }> {
   const { compileSOp } = await import("../../compiler/compile.js");
   const start = performance.now();
-  const model = compileSOp(target.sop, { vocab, maxLen, ...(bos !== undefined ? { bos } : {}) }, { file: target.file, text: target.text, sop: target.sopName });
+  const opts = { vocab, maxLen, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}) };
+  const model = compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName });
   return { model, seconds: (performance.now() - start) / 1000 };
 }
 

@@ -1,5 +1,5 @@
 // `raspc verify FILE.rasp (--vocab JSON --max-len N | --model MODEL.json) [--sop NAME] [--bos BOS]
-//   [--samples K | --exhaustive] [--seed S] [--engine ort|tfjs]`: compile in memory (or read a
+//   [--samples K | --exhaustive] [--seed S] [--coldness C] [--engine ort|tfjs]`: compile in memory (or read a
 // model file, which may have been edited or fine-tuned since it was compiled), then compare the
 // model's decoded output with the interpreter's on K random inputs (default 1000) or on every input
 // up to the max length. Inputs on which the interpreter itself raises are skipped and counted. The
@@ -12,7 +12,7 @@ import { createRunner, type EngineName } from "../../../runtime/runModel.js";
 import { makeRng } from "../../../runtime/random.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, hasDistinctTokens, randomInputs, verifyModel } from "../../../runtime/verify.js";
 
-import { compileTarget, formatDuration, formatSeconds, loadTarget, parseNonNegativeInt, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
+import { compileTarget, formatDuration, formatSeconds, loadTarget, parseColdness, parseNonNegativeInt, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
 
 export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLen"> {
   readonly vocab?: string;
@@ -46,6 +46,8 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   if (opts.model === undefined && (opts.vocab === undefined || opts.maxLen === undefined)) {
     throw new UsageError(`required option '${opts.vocab === undefined ? "--vocab <json>" : "--max-len <n>"}' not specified (or give --model MODEL.json)`);
   }
+  if (opts.model !== undefined && opts.coldness !== undefined) throw new UsageError("--coldness applies when compiling; a --model file was compiled already");
+  const coldness = parseColdness(opts.coldness);
   const given = opts.model !== undefined ? readModel(opts.model) : null;
   const vocab = given ? given.vocab : parseVocab(opts.vocab!);
   const maxLen = given ? given.maxLen : parsePositiveInt(opts.maxLen!, "--max-len");
@@ -69,7 +71,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
     for (let n = 1, arrangements = 1; n <= Math.min(maxLen, vocab.length); n++) total += arrangements *= vocab.length - n + 1;
   }
   const target = loadTarget(file, opts.sop, sources);
-  const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos);
+  const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos, coldness);
   const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
   const origin = given ? `read ${opts.model}` : `compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}`;
