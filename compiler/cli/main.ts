@@ -58,11 +58,16 @@ program
   .requiredOption("-o, --output <model.json>", "where to write the model file")
   .option("--sop <name>", "the s-op to compile", "out")
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
-  .option("--set <name=value>", "replace what the program assigns to a global, e.g. --set operand=b (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .addOption(setOption())
   .addOption(coldnessOption())
   .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string }) =>
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
+
+/** `--set NAME=VALUE` of compile and verify: the same program variant in both. */
+function setOption(): Option {
+  return new Option("--set <name=value>", "replace what the program assigns to a global, e.g. --set operand=b (repeatable)").argParser((v: string, acc: string[] = []) => [...acc, v]).default([]);
+}
 
 /** `--coldness C` of compile and verify. */
 function coldnessOption(): Option {
@@ -112,9 +117,10 @@ program
   .option("--exhaustive", "check every input of every length 1..max-len")
   .option("--distinct", "only inputs whose tokens are all different (sampled without replacement, as for max_identifier)")
   .option("--seed <s>", "seed for the random inputs (default 0)")
+  .addOption(setOption())
   .addOption(coldnessOption())
   .addOption(engineOption())
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; coldness?: string }) =>
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 

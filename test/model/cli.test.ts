@@ -177,6 +177,18 @@ describe.concurrent("raspc compile, exec, inspect (success)", () => {
     expect(oneLineError(cold)).toBe("raspc: --coldness applies when compiling; a --model file was compiled already");
   });
 
+  it("verify --set checks the variant compile --set built; without it the model is the wrong program", async () => {
+    const file = path.join(dir, "counter-b.json");
+    const counter = ["rasp-programs/counter.rasp", "--vocab", '["a","b","c"]', "--max-len", "4"];
+    expect((await raspc("compile", ...counter, "--set", "operand=b", "-o", file)).code).toBe(0);
+    const same = await raspc("verify", "rasp-programs/counter.rasp", "--model", file, "--set", "operand=b", "--exhaustive");
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/\nverify: 120 inputs, 0 mismatches/);
+    const other = await raspc("verify", "rasp-programs/counter.rasp", "--model", file, "--exhaustive");
+    expect(other.code).toBe(1);
+    expect(other.stdout).toMatch(/\nverify: 120 inputs, [1-9]\d* mismatches/);
+  });
+
   it("--coldness compiles softer heads that still verify", async () => {
     const out = path.join(dir, "soft.json");
     const made = await raspc("compile", HIST, "--vocab", VOCAB, "--max-len", "5", "--coldness", "12", "-o", out);

@@ -1,5 +1,5 @@
 // `raspc verify FILE.rasp (--vocab JSON --max-len N | --model MODEL.json) [--sop NAME] [--bos BOS]
-//   [--samples K | --exhaustive] [--seed S] [--coldness C] [--engine ort|tfjs]`: compile in memory (or read a
+//   [--samples K | --exhaustive] [--seed S] [--set NAME=VALUE] [--coldness C] [--engine ort|tfjs]`: compile in memory (or read a
 // model file, which may have been edited or fine-tuned since it was compiled), then compare the
 // model's decoded output with the interpreter's on K random inputs (default 1000) or on every input
 // up to the max length. Inputs on which the interpreter itself raises are skipped and counted. The
@@ -12,7 +12,7 @@ import { createRunner, type EngineName } from "../../../runtime/runModel.js";
 import { makeRng } from "../../../runtime/random.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, hasDistinctTokens, randomInputs, verifyModel } from "../../../runtime/verify.js";
 
-import { compileTarget, formatDuration, formatSeconds, loadTarget, parseColdness, parseNonNegativeInt, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
+import { compileTarget, formatDuration, formatSeconds, loadTarget, parseColdness, parseNonNegativeInt, parseOverrides, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
 
 export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLen"> {
   readonly vocab?: string;
@@ -70,7 +70,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
     total = 0;
     for (let n = 1, arrangements = 1; n <= Math.min(maxLen, vocab.length); n++) total += arrangements *= vocab.length - n + 1;
   }
-  const target = loadTarget(file, opts.sop, sources);
+  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set));
   const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos, coldness);
   const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
