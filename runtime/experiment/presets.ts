@@ -81,14 +81,14 @@ export const QUICK_LENGTHS: Readonly<Record<TaskName, number>> = { counter: 5, m
  * The attention coldness the models of a task are compiled with, in every preset (null: the
  * compiler's own, at least 40). Every change to a head's query/key weights, or to the embeddings
  * they read, reaches its scores multiplied by the coldness. Max-identifier's sort is a selector
- * width whose query gives 25 of its 27 score columns the coldness, and its MLP must read BOS's share
- * of the attention to within 3/8 of a 1/(n+1) step: at 44.6 the noise of σ = 1e-4 alone breaks some
- * seeds (the model compiled for O_FT at length 7, seed 3: 10% on its own task), and fine-tuning at
- * η_VS breaks the sort within 40 steps. At 10 both models are still exact (raspc verify, 0
- * mismatches in 3,000 inputs at length 10) and fine-tuning at η_VS re-reads the sort, as the paper
- * describes (docs/experiments.md has the comparison at 44.6, 19 and 10). Tracr's own heads are
- * softer than ours: its coldness 100 is divided by √key_size in the assembled model. Counter keeps
- * the compiler's choice, under which it already shows the paper's pattern.
+ * width whose query gives 25 of its 27 score columns the coldness, and its MLP must read BOS's
+ * share of the attention to within 3/8 of a 1/(n+1) step: at the compiler's 44.6-46.1 the noise of
+ * σ = 1e-4 alone breaks some seeds (the model compiled for O_FT at length 7, seed 3: 10% on its own
+ * task), and fine-tuning at η_VS breaks the sort within 40 steps. At 10 both models are still exact
+ * (raspc verify, 0 mismatches in 3,000 inputs at length 10) and fine-tuning at η_VS re-reads the
+ * sort, as the paper describes (docs/experiments.md has the comparison at 46.1, 19 and 10). Tracr's
+ * own heads are softer than ours: its coldness 100 is divided by √key_size in the assembled model.
+ * Counter keeps the compiler's choice, under which it already shows the paper's pattern.
  */
 export const TASK_COLDNESS: Readonly<Record<TaskName, number | null>> = { counter: null, max_identifier: 10 };
 
