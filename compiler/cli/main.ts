@@ -2,12 +2,13 @@
 // it runs, so `raspc check` and `raspc run` never load the compiler or the tensor engines.
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_USAGE, reportError } from "./report.js";
+import { RASPC_VERSION } from "./version.js";
 
 const program = new Command();
 program
   .name("raspc")
   .description("Compile RASP programs into exact transformer weights, and study what fine-tuning does to them.")
-  .version("0.1.0")
+  .version(RASPC_VERSION)
   .showHelpAfterError("(run `raspc --help` or `raspc help COMMAND` for usage)")
   .exitOverride();
 

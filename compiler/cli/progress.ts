@@ -9,6 +9,12 @@ export interface ProgressBar {
   finish(): void;
 }
 
+/** `[#####-----]`, `width` cells filled in proportion to done/total (empty when total is 0). */
+export function barText(done: number, total: number, width: number): string {
+  const filled = total > 0 ? Math.round((done / total) * width) : 0;
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
 /** `minTotal`: runs shorter than this get no bar at all. */
 export function progressBar(name: string, total: number, minTotal = 0): ProgressBar {
   const tty = process.stderr.isTTY === true && total >= minTotal;
@@ -25,10 +31,8 @@ export function progressBar(name: string, total: number, minTotal = 0): Progress
       const now = performance.now();
       if (now - last < 100 && done < total) return;
       last = now;
-      const width = 30;
-      const filled = Math.round((done / total) * width);
       const elapsed = (now - start) / 1000;
-      process.stderr.write(`\r${name} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}${detail} ${elapsed.toFixed(1)} s`);
+      process.stderr.write(`\r${name} ${barText(done, total, 30)} ${done}/${total}${detail} ${elapsed.toFixed(1)} s`);
       shown = true;
     },
     clear,

@@ -11,10 +11,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { UsageError } from "../../compiler/language/diagnostics.js";
+import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/interpreter/interpreter.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
+import { jsonSyntaxError } from "./jsonSyntax.js";
 import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS, type PresetName } from "./presets.js";
 
 export type Protocol = "FT" | "reFT" | "randFT" | "ScrFT";
@@ -416,126 +417,9 @@ export function loadExperimentConfig(file: string, overrides: Readonly<Record<st
   } catch (err) {
     const found = jsonSyntaxError(text);
     if (found === null) throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    const { line, col } = lineCol(text, found.offset);
-    throw new UsageError(`${file}:${line}:${col}: not valid JSON: ${found.reason}`);
+    const at = rangeAt(file, text, found.offset);
+    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: not valid JSON: ${found.reason}`);
   }
   const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
   return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Where JSON is broken. Node 20's JSON.parse does not always give a position ("Unexpected token
-// '}', ... is not valid JSON"), so a small strict scanner finds the first error itself.
-
-function lineCol(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, col: offset - lineStart + 1 };
-}
-
-class JsonSyntax {
-  constructor(readonly offset: number, readonly reason: string) {}
-}
-
-/** The first syntax error in `text` (offset and reason), or null if it is valid JSON. */
-export function jsonSyntaxError(text: string): { offset: number; reason: string } | null {
-  let i = 0;
-  const here = () => (i >= text.length ? "the end of the file" : show(text[i]));
-  const fail = (reason: string): never => {
-    throw new JsonSyntax(i, reason);
-  };
-  const skipSpace = () => {
-    while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
-  };
-  const string = () => {
-    i++; // the opening quote
-    for (;;) {
-      const c = text[i];
-      if (c === undefined) fail("unterminated string");
-      if (c === '"') {
-        i++;
-        return;
-      }
-      if (c === "\\") {
-        const e = text[i + 1];
-        if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
-        else fail("bad escape in string");
-      } else if (c.charCodeAt(0) < 0x20) fail("unescaped control character (a line break?) in string");
-      else i++;
-    }
-  };
-  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-  const value = (): void => {
-    skipSpace();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      skipSpace();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        skipSpace();
-        if (text[i] !== '"') fail(`expected a property name in double quotes, got ${here()}`);
-        string();
-        skipSpace();
-        if (text[i] !== ":") fail(`expected ':' after the property name, got ${here()}`);
-        i++;
-        value();
-        skipSpace();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail(`expected ',' or '}', got ${here()}`);
-      }
-    }
-    if (c === "[") {
-      i++;
-      skipSpace();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        skipSpace();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail(`expected ',' or ']', got ${here()}`);
-      }
-    }
-    if (c === '"') return string();
-    for (const word of ["true", "false", "null"]) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return;
-      }
-    }
-    NUMBER.lastIndex = i;
-    if (NUMBER.exec(text) !== null && NUMBER.lastIndex > i) {
-      i = NUMBER.lastIndex;
-      return;
-    }
-    fail(`expected a JSON value, got ${here()}`);
-  };
-  try {
-    value();
-    skipSpace();
-    if (i < text.length) fail(`unexpected ${here()} after the JSON value`);
-    return null;
-  } catch (err) {
-    if (err instanceof JsonSyntax) return { offset: err.offset, reason: err.reason };
-    return null; // e.g. nesting too deep for the stack: the caller falls back to JSON.parse's words
-  }
 }

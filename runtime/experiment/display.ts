@@ -3,6 +3,7 @@
 // second. Elsewhere (logs, CI): one line per finished run, with the ETA. The ETA is the remaining
 // iterations at the rate this sweep has managed so far, so parallel jobs and slow engines are
 // accounted for without guessing.
+import { barText } from "../../compiler/cli/progress.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import { formatNumber, type PlannedRun } from "./plan.js";
 
@@ -87,12 +88,8 @@ export class SweepDisplay {
     if (!force && now - this.lastDraw < 200) return;
     this.lastDraw = now;
     this.erase();
-    const width = 24;
     const lines = [this.header()];
-    for (const a of this.active.values()) {
-      const filled = a.total > 0 ? Math.round((a.step / a.total) * width) : 0;
-      lines.push(`  ${describeRun(a.run).padEnd(34)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${a.step}/${a.total}${targetText(a.run, a.last)}`);
-    }
+    for (const a of this.active.values()) lines.push(`  ${describeRun(a.run).padEnd(34)} ${barText(a.step, a.total, 24)} ${a.step}/${a.total}${targetText(a.run, a.last)}`);
     const cols = process.stderr.columns ?? 120;
     process.stderr.write(lines.map((l) => (l.length > cols - 1 ? l.slice(0, cols - 1) : l)).join("\n") + "\n");
     this.drawnLines = lines.length;

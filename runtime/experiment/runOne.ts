@@ -4,6 +4,7 @@
 // sweep folder and the run's id.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { RASPC_VERSION } from "../../compiler/cli/version.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
 import { readModel } from "../../compiler/model/modelFile.js";
@@ -69,7 +70,7 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
       engine: trainer.engine,
       backend: trainer.backend,
       threads: o.threads,
-      versions: { raspc: "0.1.0", ...engineVersions(trainer.engine) },
+      versions: { raspc: RASPC_VERSION, ...engineVersions(trainer.engine) },
       model: { file: path.relative(o.sweepDir, startFile), fingerprint },
       task: taskSpec(c),
       training: c.training,

@@ -10,12 +10,12 @@ import { fc, test } from "@fast-check/vitest";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import {
   EXPERIMENT_CONFIG_SCHEMA,
-  jsonSyntaxError,
   loadExperimentConfig,
   packageRoot,
   parseExperimentConfig,
   type ExperimentConfig,
 } from "../../runtime/experiment/config.js";
+import { jsonSyntaxError } from "../../runtime/experiment/jsonSyntax.js";
 import { PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS } from "../../runtime/experiment/presets.js";
 import { DEFAULT_SPECS } from "../../runtime/tasks/data.js";
 
