@@ -145,16 +145,14 @@ export class Graph {
 
   // ---- products ----
 
-  /** ONNX MatMul: [..., m, k]·[k, n], or two tensors of one rank with the same leading dimensions. */
+  /** ONNX MatMul: [..., m, k]·[..., k, n] with the leading (batch) dimensions broadcast. */
   matmul(a: Tensor, b: Tensor): Tensor {
     this.floats("MatMul", a, b);
     const [ra, rb] = [a.shape.length, b.shape.length];
     if (ra < 2 || rb < 2) throw new ShapeError(`MatMul: operands need rank ≥ 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
     if (a.shape[ra - 1] !== b.shape[rb - 2]) throw new ShapeError(`MatMul: inner dimensions differ in ${fmt(a.shape)}·${fmt(b.shape)}`);
-    if (rb !== 2 && (ra !== rb || a.shape.slice(0, -2).some((d, i) => d !== b.shape[i]))) {
-      throw new ShapeError(`MatMul: batch dimensions of ${fmt(a.shape)} and ${fmt(b.shape)} must match (or the right side be a matrix)`);
-    }
-    return this.one("MatMul", [a, b], {}, [...a.shape.slice(0, -1), b.shape[rb - 1]!]);
+    const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "MatMul");
+    return this.one("MatMul", [a, b], {}, [...batch, a.shape[ra - 2]!, b.shape[rb - 1]!]);
   }
 
   /** ONNX Gemm without C: op(a)·op(b), op = transpose when asked. */

@@ -34,8 +34,11 @@ function matmulRule(g: Graph, n: Node, dy: Tensor): Tensor[] {
     const dy2 = g.reshape(dy, [m, b.shape[1]!]);
     return [g.reshape(g.gemm(dy2, b, false, true), a.shape), g.gemm(g.reshape(a, [m, k]), dy2, true, false)];
   }
-  const perm = swapLast(a.shape.length);
-  return [g.matmul(dy, g.transpose(b, perm)), g.matmul(g.transpose(a, perm), dy)];
+  if (a.shape.length < 2 || b.shape.length < 2) throw new Error("MatMul rule: rank < 2");
+  return [
+    unbroadcast(g, g.matmul(dy, g.transpose(b, swapLast(b.shape.length))), a.shape),
+    unbroadcast(g, g.matmul(g.transpose(a, swapLast(a.shape.length)), dy), b.shape),
+  ];
 }
 
 function gemmRule(g: Graph, n: Node, dy: Tensor): Tensor[] {
