@@ -44,8 +44,8 @@ export function checkGptConfig(c: GptConfig, where = "gpt"): void {
 export function gptParams(c: GptConfig): ParamSpec[] {
   const d = c.nEmbd;
   const specs: ParamSpec[] = [
-    { name: "wte", shape: [c.vocabSize, d], decay: false },
-    { name: "wpe", shape: [c.blockSize, d], decay: false },
+    { name: "wte.weight", shape: [c.vocabSize, d], decay: false },
+    { name: "wpe.weight", shape: [c.blockSize, d], decay: false },
   ];
   const ln = (name: string) => specs.push({ name: `${name}.weight`, shape: [d], decay: false }, { name: `${name}.bias`, shape: [d], decay: false });
   const linear = (name: string, fanIn: number, fanOut: number) =>
@@ -96,8 +96,8 @@ export function gpt(c: GptConfig): ModelDescription {
       // Query columns carry the 1/√d_head of the scores; key and value columns are unscaled.
       const qkvScale = g.constant(Array.from({ length: 3 * d }, (_, i) => (i < d ? 1 / Math.sqrt(dh) : 1)), [3 * d]);
       const causal = g.constant(Array.from({ length: T * T }, (_, i) => (i % T <= Math.floor(i / T) ? 0 : -Infinity)), [T, T]);
-      const tok = hook("hook_embed", g.gather(param(p, "wte"), g.reshape(ids, [N])));
-      const pos = hook("hook_pos_embed", g.slice(param(p, "wpe"), 0, 0, T));
+      const tok = hook("hook_embed", g.gather(param(p, "wte.weight"), g.reshape(ids, [N])));
+      const pos = hook("hook_pos_embed", g.slice(param(p, "wpe.weight"), 0, 0, T));
       let x = drop("embd", g.reshape(g.add(g.reshape(tok, [B, T, d]), pos), [N, d]));
       const heads = (t: Tensor, perm: number[]) => g.transpose(g.reshape(t, [B, T, H, dh]), perm);
       for (let l = 0; l < L; l++) {
