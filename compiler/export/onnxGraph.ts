@@ -1,5 +1,5 @@
 // Building ONNX graphs node by node with onnx-proto's classes: the compiled-model export (onnx.ts)
-// and the training-step graph (runtime/train/ortTrainGraph.ts) both use this one builder.
+// uses this builder. (The training engine writes its own graphs from runtime/autodiff's IR.)
 import onnxProto from "onnx-proto";
 import type { onnx as OnnxTypes } from "onnx-proto";
 import type { Matrix } from "../model/types.js";

@@ -183,7 +183,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     const lr = learningRateAt(s.schedule, step);
     const batch = encoder.trainingBatch(s.spec, s.seed, step, s.batchSize, s.cTrain, s.labels);
     const t0 = performance.now();
-    const loss = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
+    const { loss } = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
     trainSeconds += (performance.now() - t0) / 1000;
     stepsTimed++;
     if (!Number.isFinite(loss)) {

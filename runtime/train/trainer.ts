@@ -1,5 +1,6 @@
 // What a training engine is: something that holds a model's parameters and momentum, takes one
-// SGD-with-momentum step on a batch, and scores batches. The training loop (loop.ts) and the
+// SGD-with-momentum step on a batch (reporting the loss and the gradient norm before clipping),
+// and scores batches. The training loop (loop.ts) and the
 // experiments see only this interface, so engines are interchangeable and testable against each other.
 import type { Geometry, Params } from "./params.js";
 
@@ -21,6 +22,14 @@ export interface StepOptions {
   readonly clipNorm?: number;
 }
 
+/** What one step reports. */
+export interface StepResult {
+  /** Mean cross-entropy at the answer position, before the step. */
+  readonly loss: number;
+  /** Global L2 norm of the gradient before clipping (so runs can log how often the clip binds). */
+  readonly gradNorm: number;
+}
+
 export interface TrainerState {
   readonly params: Params;
   /** Momentum buffers, one per parameter tensor (zeros before the first step). */
@@ -35,8 +44,8 @@ export interface Trainer {
   /** The backend actually in use ("cpu", "cuda", "wasm", "tensorflow" ...). */
   readonly backend: string;
   readonly geometry: Geometry;
-  /** One step: mean cross-entropy at the answer position, backward, optional clipping of the global gradient norm, `v = μv + g; p -= lr·v`. Returns the loss before the step. */
-  step(batch: TrainBatch, opts: StepOptions): Promise<number>;
+  /** One step: mean cross-entropy at the answer position, backward, optional clipping of the global gradient norm, `v = μv + g; p -= lr·v`. Returns the loss before the step and the gradient norm before clipping. */
+  step(batch: TrainBatch, opts: StepOptions): Promise<StepResult>;
   /** Logits at the answer position, [batch, outputs] row-major, with the current parameters. */
   logits(batch: Omit<TrainBatch, "labels">): Promise<Float32Array>;
   /** Copies of the current parameters and momentum. */
