@@ -170,6 +170,15 @@ program
   .action(() => runCommand(async () => (await import("./commands/experiment.js")).experimentWorker()));
 
 program
+  .command("train")
+  .description("pretrain a gpt (minGPT) from scratch on a toy next-token task from a JSON config; writes metrics, checkpoints and a summary")
+  .argument("<config.json>", 'a gpt-pretrain config (see docs/experiments.md); e.g. experiments/gpt-copy.json')
+  .option("--out <dir>", "where the run folder (named after the config's name) goes", "runs")
+  .option("--resume", "continue the run folder from its checkpoint (ends bit-identical to an uninterrupted run)")
+  .option("--force", "delete an existing run folder of that name and start again")
+  .action((file: string, opts: { out: string; resume?: boolean; force?: boolean }) => runCommand(async () => (await import("./commands/train.js")).train(file, opts)));
+
+program
   .command("fuzz")
   .description("differential fuzzing: generate programs, compile them, and compare every engine with the interpreter")
   .option("--programs <n>", "how many programs to generate (default 100)")

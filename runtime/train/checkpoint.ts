@@ -26,14 +26,14 @@ export interface Checkpoint extends LoopCounters {
   readonly state: TrainerState;
 }
 
-function toBase64(t: Float32Array): string {
+export function toBase64(t: Float32Array): string {
   const bytes = new Uint8Array(t.length * 4);
   const view = new DataView(bytes.buffer);
   t.forEach((v, i) => view.setFloat32(i * 4, v, true));
   return Buffer.from(bytes).toString("base64");
 }
 
-function fromBase64(text: string, length: number, where: string): Float32Array {
+export function fromBase64(text: string, length: number, where: string): Float32Array {
   const bytes = Buffer.from(text, "base64");
   if (bytes.length !== length * 4) throw new UsageError(`${where}: expected ${length} floats, found ${bytes.length / 4}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -21,6 +21,8 @@ export interface StepScalars {
   readonly step?: number;
   /** Global gradient-norm clip; absent: none. */
   readonly clipNorm?: number;
+  /** Draws this step's dropout masks (needed when the trainer's dropout is above 0). */
+  readonly dropoutRng?: Rng;
 }
 
 export interface StepBatch extends StepShape {
@@ -45,9 +47,8 @@ export interface GraphTrainerOptions {
   readonly initial: GraphTrainerState;
   readonly clipEpsilon: number;
   readonly session?: SessionSettings;
-  /** Dropout probability; with p > 0 masks are drawn from `dropoutRng` each step. */
+  /** Dropout probability; with p > 0 each step's masks are drawn from its `dropoutRng`. */
   readonly dropout?: number;
-  readonly dropoutRng?: Rng;
 }
 
 const int64 = (a: Int32Array): BigInt64Array => BigInt64Array.from(a, (v) => BigInt(v));
@@ -131,8 +132,8 @@ export class GraphTrainer {
     }
     const p = this.opts.dropout ?? 0;
     for (const [site, shape] of sites) {
-      const rng = this.opts.dropoutRng;
-      if (!rng) throw new Error("GraphTrainer: dropout needs dropoutRng");
+      const rng = scalars.dropoutRng;
+      if (!rng) throw new Error("GraphTrainer: dropout needs the step's dropoutRng");
       const keep = 1 / (1 - p);
       const mask = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rng.next() < p ? 0 : keep));
       feeds[dropoutName(site)] = new this.ort.Tensor("float32", mask, [...shape]);
