@@ -1,10 +1,13 @@
-// Training-engine benchmark: `npx tsx bench/train-bench.ts [--steps N] [--tfjs-steps N] [--no-tfjs]`.
+// Training-engine benchmark: `npx tsx bench/train-bench.ts [--steps N] [--gpt-steps N] [--tfjs-steps N] [--no-tfjs] [--only compiled|gpt]`.
 //
 // Fine-tuning steps per second (forward + backward + SGD-momentum update, batch 96) of the ORT
-// training-step graph (runtime/train/ortTrainGraph.ts) at 1 and 2 intra-op threads and of the
-// TensorFlow.js WASM autodiff reference, on: the compiled Counter model (the lab's real workload,
-// length 10 and the quick preset's 5), and the 3-layer model of the issue's speed table (single-head
-// attention d_head = d_model, MLP d → 2d → d, 32 tokens) at d_model 64 and 256. Where
+// training-step graph (runtime/autodiff's gradient of runtime/models/compiledTransformer.ts) at 1
+// and 2 intra-op threads and of the TensorFlow.js WASM autodiff reference, on: the compiled Counter
+// model (the lab's real workload, length 10 and the quick preset's 5), and the 3-layer model of the
+// issue's speed table (single-head attention d_head = d_model, MLP d → 2d → d, 32 tokens) at d_model
+// 64 and 256. Then pretraining steps of minGPT (runtime/models/gpt.ts: next-token loss at every
+// position, clip 1, AdamW) at 4 layers/4 heads/d 128/T 73 and the paper's 6/6/192 at T 259, batch
+// 96, vocabulary 32 (ours), against minGPT in PyTorch (bench/torch_gpt_train.py) on the same weights. Where
 // `python3 -c 'import torch'` works (python3 or /usr/bin/python3), the same model with the same
 // weights runs in PyTorch (bench/torch_train.py) at 1 and 2 threads, the first step's loss is compared,
 // and the table prints ORT's speed-up over PyTorch's faster setting. GFLOP/s counts 3× the forward
@@ -19,6 +22,11 @@ import { compileSOp } from "../compiler/compiler/compile.js";
 import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import { makeRng } from "../runtime/random.js";
 import { COUNTER_VOCAB } from "../runtime/tasks/data.js";
+import { gpt, gptInit, type GptConfig } from "../runtime/models/gpt.js";
+import { MINGPT_ADAMW } from "../runtime/autodiff/step.js";
+import { loadOrt } from "../runtime/ortForward.js";
+import { toBase64 } from "../runtime/train/checkpoint.js";
+import { GraphTrainer } from "../runtime/train/graphTrainer.js";
 import { createOrtTrainer } from "../runtime/train/ortTrainer.js";
 import { createTfjsTrainer } from "../runtime/train/tfjsTrainer.js";
 import { geometryOf, layerWidths, paramsOf, randomParams, tensorSpecs, type Geometry, type Params } from "../runtime/train/params.js";
@@ -29,6 +37,9 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const BATCH = 96;
 const STEPS = numberArg("--steps", 30);
 const TFJS_STEPS = numberArg("--tfjs-steps", 10);
+const GPT_STEPS = numberArg("--gpt-steps", 5);
+const onlyAt = process.argv.indexOf("--only");
+const ONLY = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
 const WITH_TFJS = !process.argv.includes("--no-tfjs");
 
 interface Case {
@@ -104,7 +115,7 @@ interface Row {
 
 const benchStart = performance.now();
 const python = findTorch();
-const cases = [counterCase(10), counterCase(5), syntheticCase(64, 16), syntheticCase(256, 16), syntheticCase(256, 48)];
+const cases = ONLY === "gpt" ? [] : [counterCase(10), counterCase(5), syntheticCase(64, 16), syntheticCase(256, 16), syntheticCase(256, 48)];
 let peak: number | null = null;
 const lines: string[] = [
   `Training steps (forward + backward + SGD momentum), batch ${BATCH}, median of ${STEPS} steps (tfjs: ${TFJS_STEPS}). PyTorch: ${python ? "measured" : "not available (python3 -c 'import torch' failed)"}.`,
@@ -150,6 +161,87 @@ for (const c of cases) {
   for (const r of rows) {
     const ratio = torchBest !== null && r.engine.startsWith("ORT") ? `${(torchBest / r.ms).toFixed(2)}x` : "";
     lines.push(`| ${c.name} | ${r.engine} | ${r.ms.toFixed(2)} | ${(1000 / r.ms).toFixed(1)} | ${(flops / r.ms / 1e6).toFixed(1)} | ${ratio} | ${r.loss.toFixed(5)} |`);
+  }
+}
+// ---- gpt pretraining rows ----
+
+interface GptCase {
+  readonly name: string;
+  readonly config: GptConfig;
+  readonly seqLen: number;
+}
+
+/** Matmul FLOPs of one gpt training step: 3 × the forward pass (dense layers, full T×T attention, lm_head). */
+function gptFlops(c: GptConfig, B: number, T: number): number {
+  const N = B * T;
+  const forward = 2 * N * 12 * c.nLayer * c.nEmbd * c.nEmbd + 4 * B * c.nLayer * T * T * c.nEmbd + 2 * N * c.nEmbd * c.vocabSize;
+  return 3 * forward;
+}
+
+const gptCases: GptCase[] =
+  ONLY === "compiled"
+    ? []
+    : [
+        { name: "gpt 4 layers, 4 heads, d 128, T 73", config: { vocabSize: 32, blockSize: 73, nLayer: 4, nHead: 4, nEmbd: 128 }, seqLen: 73 },
+        { name: "gpt 6 layers, 6 heads, d 192, T 259 (paper size)", config: { vocabSize: 32, blockSize: 259, nLayer: 6, nHead: 6, nEmbd: 192 }, seqLen: 259 },
+      ];
+// The peak, when no compiled row measured it yet (--only gpt).
+if (peak === null && python && gptCases.length > 0) {
+  const out = JSON.parse(execFileSync(python, ["-c", "import torch,time\nfrom statistics import median\ntorch.set_num_threads(2)\nn=2048\na,b=torch.randn(n,n),torch.randn(n,n)\nfor _ in range(2): a@b\nts=[]\nfor _ in range(5):\n  t=time.perf_counter(); a@b; ts.append(time.perf_counter()-t)\nprint(2*n**3/median(ts)/1e9)"]).toString()) as number;
+  peak = out;
+}
+const ort = gptCases.length > 0 ? await loadOrt() : null;
+for (const c of gptCases) {
+  process.stderr.write(`${c.name} ... (${((performance.now() - benchStart) / 1000).toFixed(0)} s)\n`);
+  const T = c.seqLen;
+  const rng = makeRng(11);
+  const stream = Int32Array.from({ length: BATCH * (T + 1) }, () => rng.int(c.config.vocabSize));
+  const ids = new Int32Array(BATCH * T);
+  const targets = new Int32Array(BATCH * T);
+  for (let b = 0; b < BATCH; b++)
+    for (let t = 0; t < T; t++) {
+      ids[b * T + t] = stream[b * (T + 1) + t]!;
+      targets[b * T + t] = stream[b * (T + 1) + t + 1]!;
+    }
+  const params = gptInit(c.config, makeRng(5));
+  const model = gpt(c.config);
+  const rows: Row[] = [];
+  for (const threads of [1, 2]) {
+    const zeros = () => params.map((p) => new Float32Array(p.length));
+    const trainer = new GraphTrainer(ort!, { model, optimizer: MINGPT_ADAMW, loss: { kind: "nextToken" }, initial: { params, slots: { m: zeros(), v: zeros() } }, clipEpsilon: 1e-6, session: { threads } });
+    const ts: number[] = [];
+    let first = NaN;
+    for (let i = 0; i < 2 + GPT_STEPS; i++) {
+      const t0 = performance.now();
+      const { loss } = await trainer.step({ batch: BATCH, seqLen: T, ids, targets }, { learningRate: 1e-3, step: i + 1, clipNorm: 1 });
+      if (i === 0) first = loss;
+      if (i >= 2) ts.push(performance.now() - t0);
+    }
+    trainer.dispose();
+    rows.push({ engine: `ORT train graph, ${threads} thread${threads > 1 ? "s" : ""}`, ms: median(ts), loss: first });
+  }
+  let torchBest: number | null = null;
+  if (python) {
+    const req = {
+      config: c.config,
+      batch: BATCH,
+      seqLen: T,
+      params: Object.fromEntries(model.params.map((p, i) => [p.name, toBase64(params[i]!)])),
+      ids: Array.from(ids),
+      targets: Array.from(targets),
+      lr: 1e-3,
+      warmup: 2,
+      steps: GPT_STEPS,
+    };
+    const out = JSON.parse(execFileSync(python, [path.join(ROOT, "bench/torch_gpt_train.py")], { input: JSON.stringify(req), maxBuffer: 1 << 28 }).toString()) as { torch: string; threads1: number; threads2: number; loss: number };
+    rows.push({ engine: `PyTorch ${out.torch}, 1 thread`, ms: out.threads1, loss: out.loss }, { engine: `PyTorch ${out.torch}, 2 threads`, ms: out.threads2, loss: out.loss });
+    torchBest = Math.min(out.threads1, out.threads2);
+  }
+  const flops = gptFlops(c.config, BATCH, T);
+  for (const r of rows) {
+    const ratio = torchBest !== null && r.engine.startsWith("ORT") ? `${(torchBest / r.ms).toFixed(2)}x` : "";
+    const ofPeak = peak !== null ? ` (${((100 * flops) / r.ms / 1e6 / peak).toFixed(0)}% of peak)` : "";
+    lines.push(`| ${c.name} | ${r.engine} | ${r.ms.toFixed(1)} | ${(1000 / r.ms).toFixed(2)} | ${(flops / r.ms / 1e6).toFixed(1)}${ofPeak} | ${ratio} | ${r.loss.toFixed(5)} |`);
   }
 }
 if (peak !== null) lines.push("", `Machine float32 matmul rate (PyTorch, 2048², 2 threads): ${peak.toFixed(0)} GFLOP/s; half of it is ${(peak / 2).toFixed(0)}.`);

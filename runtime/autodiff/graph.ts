@@ -268,6 +268,22 @@ export class Graph {
   transpose(x: Tensor, perm: readonly number[]): Tensor {
     const r = x.shape.length;
     if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) throw new ShapeError(`Transpose: ${fmt(perm)} is not a permutation of rank ${r}`);
+    if (perm.every((p, i) => p === i)) return x;
+    // A transpose of a transpose (the batched MatMul rule transposes what the forward pass
+    // transposed): one node with the composed permutation, or none.
+    const inner = this.producer(x);
+    if (inner?.op === "Transpose") {
+      const innerPerm = (inner.attrs.perm as { ints: readonly number[] }).ints;
+      return this.transpose(inner.inputs[0]!, perm.map((p) => innerPerm[p]!));
+    }
+    // (AᵀB)ᵀ = BᵀA: when an operand is itself a transpose this saves a copy (the key gradient
+    // of attention, dk = dsᵀ·q rather than (qᵀ·ds)ᵀ).
+    const swapsLast = r >= 2 && perm.every((p, i) => (i < r - 2 ? p === i : p === (i === r - 2 ? r - 1 : r - 2)));
+    if (swapsLast && inner?.op === "MatMul") {
+      const [a, b] = inner.inputs as [Tensor, Tensor];
+      const isT = (t: Tensor) => this.producer(t)?.op === "Transpose";
+      if (a.shape.length === r && b.shape.length === r && (isT(a) || isT(b))) return this.matmul(this.transpose(b, perm), this.transpose(a, perm));
+    }
     return this.one("Transpose", [x], { perm: { ints: perm } }, perm.map((p) => x.shape[p]!));
   }
 
@@ -354,6 +370,12 @@ export class Graph {
 
   reduceMean(x: Tensor, axes: readonly number[], keepdims = false): Tensor {
     return this.reduce("ReduceMean", x, axes, keepdims);
+  }
+
+  /** Σ x² over all entries, as a scalar (ONNX ReduceSumSquare; no gradient rule: for norms). */
+  sumSquares(x: Tensor): Tensor {
+    this.floats("ReduceSumSquare", x);
+    return this.one("ReduceSumSquare", [x, this.ints(x.shape.map((_, i) => i))], { keepdims: { i: 0 } }, []);
   }
 
   /** Sum of all entries, as a scalar. */

@@ -96,7 +96,7 @@ export function lossOf(g: Graph, m: ModelDescription, p: ParamTensors, shape: St
 
 /** ‖g‖ over all gradients together, and the gradients scaled by min(1, clip/(‖g‖ + ε)). */
 function clipByGlobalNorm(g: Graph, grads: readonly Tensor[], clip: Tensor, eps: number): { norm: Tensor; clipped: Tensor[] } {
-  const norm = g.sqrt(g.sum(grads.map((t) => g.sumAll(g.mul(t, t)))));
+  const norm = g.sqrt(g.sum(grads.map((t) => g.sumSquares(t))));
   const scale = g.min(g.scalar(1), g.div(clip, g.add(norm, g.scalar(eps))));
   return { norm, clipped: grads.map((t) => g.mul(t, scale)) };
 }

@@ -190,7 +190,7 @@ const RULES: Record<string, Rule> = {
 };
 
 /** Ops whose outputs carry no gradient (their inputs are indices, masks or comparisons). */
-export const NON_DIFFERENTIABLE = new Set(["Greater", "Equal", "Not", "Cast", "ScatterND"]);
+export const NON_DIFFERENTIABLE = new Set(["Greater", "Equal", "Not", "Cast", "ScatterND", "ReduceSumSquare"]);
 
 export function ruleFor(op: string): Rule | undefined {
   return RULES[op];

@@ -23,7 +23,11 @@ export function compiledTransformer(geometry: Geometry): ModelDescription {
       const N = B * T;
       const hooks = new Map<string, Tensor>();
       const hook = (name: string, t: Tensor) => hookPoint(hooks, opts, name, t);
-      const tok = hook("hook_embed", g.reshape(g.gather(param(p, "tok"), g.reshape(ids, [N])), [B, T, d]));
+      // One-hot rows times the table rather than Gather: the gradient is then one Gemm instead of a
+      // ScatterND: 1.49 → 1.37 ms per step of the compiled Counter (length 5, batch 96, one thread).
+      const classes = g.constant(Array.from({ length: geometry.vocabRows }, (_, i) => i), [1, geometry.vocabRows], "int64");
+      const onehot = g.cast(g.equal(g.reshape(ids, [N, 1]), classes), g.float);
+      const tok = hook("hook_embed", g.reshape(g.matmul(onehot, param(p, "tok")), [B, T, d]));
       const pos = hook("hook_pos_embed", g.slice(param(p, "pos"), 0, 0, T));
       let x = g.reshape(g.add(tok, pos), [N, d]);
       geometry.layers.forEach((layer, l) => {
