@@ -15,11 +15,11 @@ import { compileSOp } from "../compiler/compiler/compile.js";
 import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import type { CompiledModel } from "../compiler/model/types.js";
 import type { Atom } from "../compiler/rasp/values.js";
-import { initTfjs, TfjsForward } from "../runtime/forward.js";
-import { decodeOutputs } from "../runtime/outputs.js";
+import { initTfjs, TfjsForward } from "../runtime/forward/forward.js";
+import { decodeOutputs } from "../runtime/forward/outputs.js";
 import { makeRng } from "../runtime/random.js";
-import { createRunner } from "../runtime/runModel.js";
-import { makeTokenizer } from "../runtime/tokenize.js";
+import { createRunner } from "../runtime/forward/runModel.js";
+import { makeTokenizer } from "../runtime/forward/tokenize.js";
 import { randomInputs } from "../runtime/verify.js";
 import { median, numberArg } from "./stats.js";
 

@@ -14,9 +14,9 @@ import { GraphEvaluator, type NodeValue } from "../compiler/rasp/evaluate.js";
 import { isSOp, topologicalOrder, type SOp } from "../compiler/rasp/ops.js";
 import { encodingsOf } from "../compiler/compiler/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
-import { hookNames, type FloatArray, type ForwardResult } from "./outputs.js";
-import { batchSizeFor, type ModelRunner } from "./runModel.js";
-import { makeTokenizer } from "./tokenize.js";
+import { hookNames, type FloatArray, type ForwardResult } from "./forward/outputs.js";
+import { batchSizeFor, type ModelRunner } from "./forward/runModel.js";
+import { makeTokenizer } from "./forward/tokenize.js";
 
 /** How far a residual dimension may be from its expected value. */
 export const RESIDUAL_TOLERANCE = 1e-2;

@@ -2,7 +2,7 @@
 // it runs, so `raspc check` and `raspc run` never load the compiler or the tensor engines.
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_USAGE, reportError } from "./report.js";
-import { RASPC_VERSION } from "./version.js";
+import { RASPC_VERSION } from "../version.js";
 
 const program = new Command();
 program

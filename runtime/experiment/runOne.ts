@@ -4,7 +4,7 @@
 // sweep folder and the run's id.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RASPC_VERSION } from "../../compiler/cli/version.js";
+import { RASPC_VERSION } from "../../compiler/version.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
 import { readModel } from "../../compiler/model/modelFile.js";

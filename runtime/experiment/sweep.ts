@@ -21,7 +21,7 @@ import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
 import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, threadsPerRun } from "./runOne.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
-import { SweepDisplay } from "./display.js";
+import { SweepDisplay } from "../../compiler/cli/sweepDisplay.js";
 
 export interface SweepOptions {
   readonly config: ExperimentConfig;

@@ -12,12 +12,12 @@ import type { CompiledModel } from "../../compiler/model/types.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { decodeOutputs, hookNames } from "../../runtime/outputs.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { decodeOutputs, hookNames } from "../../runtime/forward/outputs.js";
 import { makeRng, type Rng } from "../../runtime/random.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { createRunner } from "../../runtime/runModel.js";
-import { makeTokenizer } from "../../runtime/tokenize.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { createRunner } from "../../runtime/forward/runModel.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel, type VerifyReport } from "../../runtime/verify.js";
 
 const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");

@@ -7,8 +7,8 @@ import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { compileSOp } from "../../compiler/compiler/compile.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { decodeOutputs } from "../../runtime/outputs.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { decodeOutputs } from "../../runtime/forward/outputs.js";
 
 const letters = (n: number): string[] => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + i));
 

@@ -12,8 +12,8 @@ import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { createRunner, type ModelRunner } from "../../runtime/runModel.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { createRunner, type ModelRunner } from "../../runtime/forward/runModel.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, verifyModel, type VerifyReport } from "../../runtime/verify.js";
 
 const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");

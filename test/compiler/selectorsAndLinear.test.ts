@@ -13,8 +13,8 @@ import { RaspError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { createRunner } from "../../runtime/runModel.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { createRunner } from "../../runtime/forward/runModel.js";
 import { exhaustiveInputs, randomInputs, verifyModel } from "../../runtime/verify.js";
 import { makeRng } from "../../runtime/random.js";
 

@@ -10,9 +10,9 @@ import { RaspError, UsageError } from "../../compiler/language/diagnostics.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { buildProgram, programArbitrary, recipeArbitrary, renderProgram, type GeneratorOptions } from "../../compiler/fuzz/generator.js";
-import { readsOf, renderAtom, type GeneratedProgram } from "../../compiler/fuzz/program.js";
-import { programRecipe } from "../../compiler/fuzz/run.js";
+import { buildProgram, programArbitrary, recipeArbitrary, renderProgram, type GeneratorOptions } from "../../runtime/fuzz/generator.js";
+import { readsOf, renderAtom, type GeneratedProgram } from "../../runtime/fuzz/program.js";
+import { programRecipe } from "../../runtime/fuzz/run.js";
 import { makeRng } from "../../runtime/random.js";
 import { randomInputs } from "../../runtime/verify.js";
 

@@ -9,12 +9,12 @@ import { readModel, writeModel } from "../../compiler/model/modelFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { decodeOutputs } from "../../runtime/outputs.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { decodeOutputs } from "../../runtime/forward/outputs.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
 import { makeRng } from "../../runtime/random.js";
-import { createRunner } from "../../runtime/runModel.js";
-import { makeTokenizer } from "../../runtime/tokenize.js";
+import { createRunner } from "../../runtime/forward/runModel.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel } from "../../runtime/verify.js";
 import { clone } from "../model/fixtures.js";
 

@@ -8,7 +8,7 @@ import { planRuns } from "../../../runtime/experiment/plan.js";
 import { runSweep, serveWorker } from "../../../runtime/experiment/sweep.js";
 import { SWEEP_FILES } from "../../../runtime/experiment/runOne.js";
 import { parsePositiveInt } from "./modelArgs.js";
-import { formatEta } from "../../../runtime/experiment/display.js";
+import { formatEta } from "../sweepDisplay.js";
 
 export interface ExperimentOptions {
   readonly out: string;

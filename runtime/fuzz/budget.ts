@@ -3,10 +3,10 @@
 // builds dense matrices, so a sequence map of two s-ops with a thousand values each makes a model of
 // gigabytes. Generated programs stay far below that, but a shrinking candidate (an operand swapped
 // for another) need not, and one such candidate would end the whole run out of memory.
-import { raspToGraph } from "../compiler/raspToGraph.js";
-import { inferValueSets } from "../compiler/valueSets.js";
-import { make, topologicalOrder, type SOp } from "../rasp/ops.js";
-import type { Atom } from "../rasp/values.js";
+import { raspToGraph } from "../../compiler/compiler/raspToGraph.js";
+import { inferValueSets } from "../../compiler/compiler/valueSets.js";
+import { make, topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 
 /** Lookup tables larger than this are not compiled by the fuzzer (generated ones stay below 1,000). */
 export const MAX_FUZZ_TABLE = 50_000;

@@ -1,7 +1,7 @@
 // The forward pass of compiler/model/types.ts in plain JavaScript, in Float64, one sequence at a
 // time, written for clarity rather than speed. It is the oracle the TensorFlow.js engine is
 // tested against; padded key positions are left out of every softmax exactly.
-import type { CompiledModel, Matrix } from "../compiler/model/types.js";
+import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
 import { checkIds, hookNames, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
 import { padId } from "./tokenize.js";
 

@@ -1,16 +1,16 @@
-// The engines a fuzz run compares with the interpreter, each behind runtime/runModel.ts's
+// The engines a fuzz run compares with the interpreter, each behind runtime/forward/runModel.ts's
 // ModelRunner so that verifyModel drives them all the same way: TensorFlow.js, the plain Float64
 // forward pass (the oracle the engines are tested against, so a disagreement between it and an
 // engine tells an engine bug from a compiler bug), and onnxruntime-node on the ONNX export where
 // it loads.
-import { compileSOp } from "../compiler/compile.js";
-import { loadProgram, outputSOp } from "../interpreter/program.js";
-import type { CompiledModel } from "../model/types.js";
+import { compileSOp } from "../../compiler/compiler/compile.js";
+import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
 import { renderAtom } from "./program.js";
-import type { Atom } from "../rasp/values.js";
-import { decodeOutputs } from "../../runtime/outputs.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { createRunner, DEFAULT_BATCH, type ModelRunner } from "../../runtime/runModel.js";
+import type { Atom } from "../../compiler/rasp/values.js";
+import { decodeOutputs } from "../forward/outputs.js";
+import { referenceForward } from "../forward/referenceForward.js";
+import { createRunner, DEFAULT_BATCH, type ModelRunner } from "../forward/runModel.js";
 
 export interface FuzzEngine {
   readonly name: string;

@@ -8,9 +8,9 @@
 // `forward` here. Hooks come from a second session of the graph exported with its internals,
 // created on the first hooked call: the plain graph stays as lean as the tfjs one.
 import type * as OrtModule from "onnxruntime-node";
-import { encodeOnnx, ONNX_INPUT, ONNX_OUTPUT } from "../compiler/export/onnx.js";
-import { UsageError } from "../compiler/language/diagnostics.js";
-import type { CompiledModel } from "../compiler/model/types.js";
+import { encodeOnnx, ONNX_INPUT, ONNX_OUTPUT } from "../../compiler/export/onnx.js";
+import { UsageError } from "../../compiler/language/diagnostics.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
 import { allHookNames, checkIds, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
 import { padId } from "./tokenize.js";
 

@@ -5,8 +5,8 @@
 // ONNX graph, ortForward.ts). ORT runs asynchronously, so a runner's `forward` and `decode` return
 // promises for both engines: callers do not depend on which one they got. Each engine is loaded
 // only when asked for, so choosing one never costs the other's start-up.
-import type { CompiledModel } from "../compiler/model/types.js";
-import type { Atom } from "../compiler/rasp/values.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 import { decodeOutputs, type ForwardOptions, type ForwardResult } from "./outputs.js";
 
 export const DEFAULT_BATCH = 512;

@@ -13,7 +13,7 @@
 // averaged, so other selections are allowed now and then), numerical aggregates mostly average 0/1
 // values. Operands are drawn mostly from s-ops nothing reads yet, so that little is dead code.
 import fc from "fast-check";
-import { applyBinary, applyNegate, applyNot, atomEquals, indicator, isNumeric, roundHalfEven, type Atom, type AtomBinaryOp } from "../rasp/values.js";
+import { applyBinary, applyNegate, applyNot, atomEquals, indicator, isNumeric, roundHalfEven, type Atom, type AtomBinaryOp } from "../../compiler/rasp/values.js";
 import { equatable, imageOf, meansOf, oneToOne, orderable, sortedUnique, valueClass, type Facts, type SOpFacts, type SelectorFacts } from "./facts.js";
 import { programShrinks } from "./shrinkProgram.js";
 import { compact, renderable, type ArithOp, type CompareOp, type Expr, type GeneratedProgram, type Operand, type SelectCmp, type Statement } from "./program.js";

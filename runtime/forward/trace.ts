@@ -2,9 +2,9 @@
 // residual stream both raw and read back as the program's s-ops (the plan says which dimensions
 // hold which s-op, from which layer on). `raspc exec --trace` prints it; the fine-tuning lab can
 // use it to see which computed values a trained model still holds.
-import { planValueDims } from "../compiler/model/modelFile.js";
-import type { CompiledModel, PlanEntry } from "../compiler/model/types.js";
-import type { Atom } from "../compiler/rasp/values.js";
+import { planValueDims } from "../../compiler/model/modelFile.js";
+import type { CompiledModel, PlanEntry } from "../../compiler/model/types.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 import { hookNames, type FloatArray, type ForwardResult } from "./outputs.js";
 
 /** A categorical s-op reads as None unless its largest value direction is above this. */

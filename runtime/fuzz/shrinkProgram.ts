@@ -3,7 +3,7 @@
 // built-in or a plainer atom, a comparison or default made plainer. Candidates need not be
 // well-typed: the shrinking property runs each one and keeps it only if it fails the same way, and a
 // candidate the interpreter rejects fails differently.
-import type { Atom } from "../rasp/values.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 import { compact, mapOperands, renderProgram, type Expr, type GeneratedProgram, type Operand, type Statement } from "./program.js";
 
 const BUILTINS = ["tokens", "indices", "length"];

@@ -2,7 +2,7 @@
 // fc.check as its one example, and the property is "this does not fail the same way", so what
 // fast-check reports back is the smallest program and input it found that still fail.
 import fc from "fast-check";
-import type { Atom } from "../rasp/values.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 import { inputIdsArbitrary, programArbitrary } from "./generator.js";
 import type { GeneratedProgram } from "./program.js";
 

@@ -1,9 +1,9 @@
 // Turning inputs (arrays of atoms) into the token ids a compiled model reads: `[BOS, t_1 .. t_n]`,
 // where token id i is vocab[i], BOS = vocab.length and PAD = vocab.length + 1 (types.ts). Tokens
 // are matched with Python's equality (atomKey/atomEquals), so `1`, `1.0` and `true` are one token.
-import { UsageError } from "../compiler/language/diagnostics.js";
-import type { CompiledModel } from "../compiler/model/types.js";
-import { atomKey, formatAtom, type Atom } from "../compiler/rasp/values.js";
+import { UsageError } from "../../compiler/language/diagnostics.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
+import { atomKey, formatAtom, type Atom } from "../../compiler/rasp/values.js";
 
 export interface Tokenizer {
   readonly bosId: number;

@@ -1,8 +1,8 @@
 // The programs the fuzzer generates, as a small typed AST that renders to ordinary RASP source: one
 // assignment per line, each one operation, so that what a failure leaves behind is a real .rasp file
 // a person can read, run and edit, and every intermediate s-op has a name in a compiled model's plan.
-import { UsageError } from "../language/diagnostics.js";
-import type { Atom } from "../rasp/values.js";
+import { UsageError } from "../../compiler/language/diagnostics.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 
 /** Something a statement reads: an earlier statement's name, a built-in s-op, or an atom. */
 export type Operand = { readonly ref: string } | { readonly atom: Atom };

@@ -1,14 +1,14 @@
 // Checking an ONNX export before it is written: it must load in onnxruntime-node (which runs the
 // ONNX checker's type and shape inference on load) and compute what the Float64 reference forward
 // pass computes on a few seeded inputs. A graph the exporter got wrong never reaches a user's disk.
-import { UsageError } from "../language/diagnostics.js";
-import type { CompiledModel } from "../model/types.js";
-import { ONNX_INPUT, ONNX_OUTPUT } from "./onnx.js";
-import { padBatch, allHookNames } from "../../runtime/outputs.js";
-import { loadOrt } from "../../runtime/ortForward.js";
-import { makeRng } from "../../runtime/random.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { bosId, padId } from "../../runtime/tokenize.js";
+import { UsageError } from "../compiler/language/diagnostics.js";
+import type { CompiledModel } from "../compiler/model/types.js";
+import { ONNX_INPUT, ONNX_OUTPUT } from "../compiler/export/onnx.js";
+import { padBatch, allHookNames } from "./forward/outputs.js";
+import { loadOrt } from "./forward/ortForward.js";
+import { makeRng } from "./random.js";
+import { referenceForward } from "./forward/referenceForward.js";
+import { bosId, padId } from "./forward/tokenize.js";
 
 export const CHECK_INPUTS = 16;
 /** Logits may differ from the Float64 reference by this much, relative to max(1, the largest |logit|). */

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import type { CompiledModel, Matrix } from "../compiler/model/types.js";
+import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
 import { checkIds, hookNames, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
 import { padId } from "./tokenize.js";
 

@@ -3,7 +3,7 @@
 // pass computes them), and a few facts that decide which operations keep a program well-typed and
 // inside the compilable subset: comparing only comparable values, keeping value sets small, giving a
 // categorical aggregate a selection that picks one key, keeping None out of numerical s-ops.
-import { AtomError, atomKey, atomOrder, isNumeric, type Atom } from "../rasp/values.js";
+import { AtomError, atomKey, atomOrder, isNumeric, type Atom } from "../../compiler/rasp/values.js";
 
 export interface SOpFacts {
   readonly kind: "sop";

@@ -3,9 +3,9 @@
 // shrunk with its failing input and saved as a .rasp file. The loop is a library function; the CLI
 // (`raspc fuzz`) only parses options and prints.
 import fc from "fast-check";
-import { atomEquals, type Atom } from "../rasp/values.js";
-import { makeRng } from "../../runtime/random.js";
-import { randomInputs } from "../../runtime/verify.js";
+import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
+import { makeRng } from "../random.js";
+import { randomInputs } from "../verify.js";
 import { checkProgram, interpretsOn, isFailure, refusalKind, sameFailure, type Failure, type Outcome, type Pipeline, type Settings } from "./check.js";
 import { writeFailureFile, type FailureRecord } from "./failureFile.js";
 import { buildProgram, recipeArbitrary, renderProgram, type Avoidable, type GeneratorOptions, type Recipe } from "./generator.js";

@@ -3,7 +3,7 @@
 // lines are read back by `readFailureHeader`, so the regression suite can run a saved file as is.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { atomFromJson, type Atom } from "../rasp/values.js";
+import { atomFromJson, type Atom } from "../../compiler/rasp/values.js";
 import { renderProgram, type GeneratedProgram } from "./program.js";
 import type { Failure, Settings } from "./check.js";
 

@@ -3,9 +3,9 @@
 // second. Elsewhere (logs, CI): one line per finished run, with the ETA. The ETA is the remaining
 // iterations at the rate this sweep has managed so far, so parallel jobs and slow engines are
 // accounted for without guessing.
-import { barText } from "../../compiler/cli/progress.js";
-import type { MetricsRecord, RunSummary } from "../train/loop.js";
-import { formatNumber, type PlannedRun } from "./plan.js";
+import { barText } from "./progress.js";
+import type { MetricsRecord, RunSummary } from "../../runtime/train/loop.js";
+import { formatNumber, type PlannedRun } from "../../runtime/experiment/plan.js";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

@@ -10,8 +10,8 @@
 // A layer without attention has resid_mid equal to its input; one without an MLP has resid_post
 // equal to resid_mid. Padded positions hold whatever the model computes there; only positions
 // 0..lengths[b]-1 of sequence b mean anything.
-import type { CompiledModel } from "../compiler/model/types.js";
-import type { Atom } from "../compiler/rasp/values.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 
 export type FloatArray = Float32Array | Float64Array;
 

@@ -1,14 +1,14 @@
 // One program through the whole pipeline: interpret it, compile it, run the model on every engine,
 // and compare each with the interpreter (verifyModel). The compiler and the engines are parameters,
 // so tests can hand in broken ones and watch the fuzzer catch them.
-import { compileSOp, type CompileOptions } from "../compiler/compile.js";
-import { loadProgram, outputSOp } from "../interpreter/program.js";
-import { ParseFailure, RaspError, UsageError } from "../language/diagnostics.js";
-import type { CompiledModel } from "../model/types.js";
-import { evaluateSOp } from "../rasp/evaluate.js";
-import type { SOp } from "../rasp/ops.js";
-import type { Atom } from "../rasp/values.js";
-import { describeDeparture, verifyModel } from "../../runtime/verify.js";
+import { compileSOp, type CompileOptions } from "../../compiler/compiler/compile.js";
+import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { ParseFailure, RaspError, UsageError } from "../../compiler/language/diagnostics.js";
+import type { CompiledModel } from "../../compiler/model/types.js";
+import { evaluateSOp } from "../../compiler/rasp/evaluate.js";
+import type { SOp } from "../../compiler/rasp/ops.js";
+import type { Atom } from "../../compiler/rasp/values.js";
+import { describeDeparture, verifyModel } from "../verify.js";
 import { largestTable, MAX_FUZZ_TABLE } from "./budget.js";
 import type { FuzzEngine } from "./engines.js";
 
