@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { compileSOp } from "../compiler/compiler/compile.js";
+import { compileSOp } from "../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import type { CompiledModel } from "../compiler/model/types.js";
 import type { Atom } from "../compiler/rasp/values.js";

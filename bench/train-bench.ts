@@ -15,7 +15,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { compileSOp } from "../compiler/compiler/compile.js";
+import { compileSOp } from "../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import { makeRng } from "../runtime/random.js";
 import { COUNTER_VOCAB } from "../runtime/tasks/data.js";

@@ -12,7 +12,7 @@ import { planValueDims } from "../compiler/model/modelFile.js";
 import type { CompiledModel, PlanEntry } from "../compiler/model/types.js";
 import { GraphEvaluator, type NodeValue } from "../compiler/rasp/evaluate.js";
 import { isSOp, topologicalOrder, type SOp } from "../compiler/rasp/ops.js";
-import { encodingsOf } from "../compiler/compiler/valueSets.js";
+import { encodingsOf } from "../compiler/passes/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
 import { hookNames, type FloatArray, type ForwardResult } from "./forward/outputs.js";
 import { batchSizeFor, type ModelRunner } from "./forward/runModel.js";

@@ -58,7 +58,7 @@ export type WorkerMessage =
 
 async function compileModels(c: ExperimentConfig, sweepDir: string): Promise<void> {
   const { loadProgram, outputSOp } = await import("../../compiler/interpreter/program.js");
-  const { compileSOp } = await import("../../compiler/compiler/compile.js");
+  const { compileSOp } = await import("../../compiler/passes/compile.js");
   const text = fs.readFileSync(c.program, "utf8");
   const build = (operand: string | number): CompiledModel => {
     const program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]));

@@ -3,8 +3,8 @@
 // builds dense matrices, so a sequence map of two s-ops with a thousand values each makes a model of
 // gigabytes. Generated programs stay far below that, but a shrinking candidate (an operand swapped
 // for another) need not, and one such candidate would end the whole run out of memory.
-import { raspToGraph } from "../../compiler/compiler/raspToGraph.js";
-import { inferValueSets } from "../../compiler/compiler/valueSets.js";
+import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
+import { inferValueSets } from "../../compiler/passes/valueSets.js";
 import { make, topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 

@@ -1,7 +1,7 @@
 // One program through the whole pipeline: interpret it, compile it, run the model on every engine,
 // and compare each with the interpreter (verifyModel). The compiler and the engines are parameters,
 // so tests can hand in broken ones and watch the fuzzer catch them.
-import { compileSOp, type CompileOptions } from "../../compiler/compiler/compile.js";
+import { compileSOp, type CompileOptions } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { ParseFailure, RaspError, UsageError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";

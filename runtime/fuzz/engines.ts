@@ -3,7 +3,7 @@
 // forward pass (the oracle the engines are tested against, so a disagreement between it and an
 // engine tells an engine bug from a compiler bug), and onnxruntime-node on the ONNX export where
 // it loads.
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { renderAtom } from "./program.js";

@@ -4,7 +4,7 @@
 import { describe, expect } from "vitest";
 import { test, fc } from "@fast-check/vitest";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
 import { referenceForward } from "../../runtime/forward/referenceForward.js";

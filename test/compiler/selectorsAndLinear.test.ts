@@ -5,9 +5,9 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
-import { inferValueSets } from "../../compiler/compiler/valueSets.js";
-import { raspToGraph } from "../../compiler/compiler/raspToGraph.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
+import { inferValueSets } from "../../compiler/passes/valueSets.js";
+import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { RaspError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
 import { fc } from "@fast-check/vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";

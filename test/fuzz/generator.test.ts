@@ -4,7 +4,7 @@
 // regression limits on the generator, not statistics that could flake.
 import { describe, expect, it } from "vitest";
 import { fc } from "@fast-check/vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { RaspError, UsageError } from "../../compiler/language/diagnostics.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { readModel, writeModel } from "../../compiler/model/modelFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";

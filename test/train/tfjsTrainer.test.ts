@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { makeRng } from "../../runtime/random.js";

@@ -109,7 +109,7 @@ export function loadTarget(file: string, sopName: string, sources: Map<string, s
 
 /** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
 export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number): Promise<{ model: CompiledModel; seconds: number }> {
-  const { compileSOp } = await import("../../compiler/compile.js");
+  const { compileSOp } = await import("../../passes/compile.js");
   const start = performance.now();
   const opts = { vocab, maxLen, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}) };
   const model = compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName });
