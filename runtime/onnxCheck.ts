@@ -4,11 +4,12 @@
 import { UsageError } from "../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../compiler/model/types.js";
 import { ONNX_INPUT, ONNX_OUTPUT } from "../compiler/export/onnx.js";
-import { padBatch, allHookNames } from "./forward/outputs.js";
+import { padBatch } from "./forward/outputs.js";
+import { allHookNames } from "../compiler/model/hooks.js";
 import { loadOrt } from "./forward/ortForward.js";
 import { makeRng } from "./random.js";
 import { referenceForward } from "./forward/referenceForward.js";
-import { bosId, padId } from "./forward/tokenize.js";
+import { bosId, padId } from "../compiler/model/tokens.js";
 
 export const CHECK_INPUTS = 16;
 /** Logits may differ from the Float64 reference by this much, relative to max(1, the largest |logit|). */

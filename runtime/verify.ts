@@ -14,7 +14,8 @@ import { GraphEvaluator, type NodeValue } from "../compiler/rasp/evaluate.js";
 import { isSOp, topologicalOrder, type SOp } from "../compiler/rasp/ops.js";
 import { encodingsOf } from "../compiler/passes/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
-import { hookNames, type FloatArray, type ForwardResult } from "./forward/outputs.js";
+import { type FloatArray, type ForwardResult } from "./forward/outputs.js";
+import { hookNames } from "../compiler/model/hooks.js";
 import { batchSizeFor, type ModelRunner } from "./forward/runModel.js";
 import { makeTokenizer } from "./forward/tokenize.js";
 

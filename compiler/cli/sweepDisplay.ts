@@ -1,9 +1,11 @@
-// What a sweep shows while it runs. On a terminal: one progress bar per active run (steps, loss, the
-// run's target accuracy) under a line with the sweep's count and ETA, redrawn at most 5 times a
+// What `raspc experiment` shows while a sweep runs, drawn from the sweep's progress events
+// (runtime/experiment/sweep.ts emits them). On a terminal: one progress bar per active run (steps,
+// loss, the run's target accuracy) under a line with the sweep's count and ETA, redrawn at most 5 times a
 // second. Elsewhere (logs, CI): one line per finished run, with the ETA. The ETA is the remaining
 // iterations at the rate this sweep has managed so far, so parallel jobs and slow engines are
 // accounted for without guessing.
 import { barText } from "./progress.js";
+import type { SweepObserver } from "../../runtime/experiment/sweep.js";
 import type { MetricsRecord, RunSummary } from "../../runtime/train/loop.js";
 import { formatNumber, type PlannedRun } from "../../runtime/experiment/plan.js";
 
@@ -44,7 +46,7 @@ interface Active {
   last: MetricsRecord | null;
 }
 
-export class SweepDisplay {
+export class SweepDisplay implements SweepObserver {
   private readonly tty = process.stderr.isTTY === true;
   private readonly active = new Map<string, Active>();
   private readonly startedAt = performance.now();

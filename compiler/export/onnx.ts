@@ -20,9 +20,9 @@ import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import { GraphBuilder, tensorInfo, type Dim } from "./onnxGraph.js";
 import type { Encoding } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
-import { writeFileAtomic } from "../model/atomicWrite.js";
-import { allHookNames, hookNames } from "../../runtime/forward/outputs.js";
-import { bosId, padId } from "../../runtime/forward/tokenize.js";
+import { writeFileAtomic } from "../common/atomicWrite.js";
+import { allHookNames, hookNames } from "../model/hooks.js";
+import { bosId, padId } from "../model/tokens.js";
 
 // onnx-proto is CommonJS: Node's ESM loader does not see its named export (shared/engines.md).
 const { onnx } = onnxProto;

@@ -21,8 +21,8 @@ import * as path from "node:path";
 import type { CompiledModel, Matrix } from "../model/types.js";
 import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import { UsageError } from "../language/diagnostics.js";
-import { allHookNames, hookNames } from "../../runtime/forward/outputs.js";
-import { padId } from "../../runtime/forward/tokenize.js";
+import { allHookNames, hookNames } from "../model/hooks.js";
+import { padId } from "../model/tokens.js";
 import { exportMetadata } from "./onnx.js";
 
 export const TFJS_MODEL_FILE = "model.json";

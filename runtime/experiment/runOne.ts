@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RASPC_VERSION } from "../../compiler/version.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import { readModel } from "../../compiler/model/modelFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { makeRng } from "../random.js";

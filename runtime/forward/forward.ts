@@ -14,8 +14,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
-import { checkIds, hookNames, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
-import { padId } from "./tokenize.js";
+import { checkIds, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
+import { hookNames } from "../../compiler/model/hooks.js";
+import { padId } from "../../compiler/model/tokens.js";
 
 export type TfjsBackend = "wasm" | "cpu";
 

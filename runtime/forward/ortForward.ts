@@ -11,8 +11,9 @@ import type * as OrtModule from "onnxruntime-node";
 import { encodeOnnx, ONNX_INPUT, ONNX_OUTPUT } from "../../compiler/export/onnx.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
-import { allHookNames, checkIds, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
-import { padId } from "./tokenize.js";
+import { checkIds, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
+import { allHookNames } from "../../compiler/model/hooks.js";
+import { padId } from "../../compiler/model/tokens.js";
 
 type Ort = typeof OrtModule;
 

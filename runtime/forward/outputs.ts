@@ -2,14 +2,8 @@
 // engine (ortForward.ts) and the plain JavaScript reference (referenceForward.ts), and how outputs
 // are decoded into atoms. The exports (compiler/export/) name their internal outputs like the hooks.
 //
-// Hooks, named in the manner of TransformerLens. All are flat row-major arrays:
-//   `embed`                         [batch, seqLen, dModel]  token + position embedding
-//   `blocks.{l}.attn.hook_pattern.{h}` [batch, seqLen(query), seqLen(key)]  head h's softmax
-//   `blocks.{l}.hook_resid_mid`     [batch, seqLen, dModel]  after layer l's attention
-//   `blocks.{l}.hook_resid_post`    [batch, seqLen, dModel]  after layer l's MLP
-// A layer without attention has resid_mid equal to its input; one without an MLP has resid_post
-// equal to resid_mid. Padded positions hold whatever the model computes there; only positions
-// 0..lengths[b]-1 of sequence b mean anything.
+// Hooks are named as compiler/model/hooks.ts says. Padded positions hold whatever the model
+// computes there; only positions 0..lengths[b]-1 of sequence b mean anything.
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 
@@ -31,23 +25,6 @@ export interface ForwardResult {
   /** [batch, seqLen, outputs], every position (BOS and padding included). */
   readonly logits: FloatArray;
   readonly hooks?: ReadonlyMap<string, FloatArray>;
-}
-
-export const hookNames = {
-  embed: "embed",
-  pattern: (layer: number, head: number) => `blocks.${layer}.attn.hook_pattern.${head}`,
-  residMid: (layer: number) => `blocks.${layer}.hook_resid_mid`,
-  residPost: (layer: number) => `blocks.${layer}.hook_resid_post`,
-};
-
-/** Every hook a model has, in forward order. */
-export function allHookNames(model: CompiledModel): string[] {
-  const names = [hookNames.embed];
-  model.layers.forEach((layer, l) => {
-    layer.attention.forEach((_, h) => names.push(hookNames.pattern(l, h)));
-    names.push(hookNames.residMid(l), hookNames.residPost(l));
-  });
-  return names;
 }
 
 /** The decoded output at one position; `offset` is where its logits start in `logits`. */

@@ -2,8 +2,9 @@
 // time, written for clarity rather than speed. It is the oracle the TensorFlow.js engine is
 // tested against; padded key positions are left out of every softmax exactly.
 import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
-import { checkIds, hookNames, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
-import { padId } from "./tokenize.js";
+import { checkIds, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
+import { hookNames } from "../../compiler/model/hooks.js";
+import { padId } from "../../compiler/model/tokens.js";
 
 /** y[t] = x[t]·m, for rows x[t] of width m.length; `cols` is m's width (needed when m has no rows). */
 function matmul(x: Float64Array[], m: Matrix, cols = columns(m)): Float64Array[] {

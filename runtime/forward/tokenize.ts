@@ -4,6 +4,7 @@
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { atomKey, formatAtom, type Atom } from "../../compiler/rasp/values.js";
+import { bosId, padId } from "../../compiler/model/tokens.js";
 
 export interface Tokenizer {
   readonly bosId: number;
@@ -11,14 +12,6 @@ export interface Tokenizer {
   readonly maxLen: number;
   /** `where` names the input in errors ("--input", "inputs.jsonl:3"). Throws UsageError. */
   encode(tokens: readonly Atom[], where: string): number[];
-}
-
-export function bosId(model: Pick<CompiledModel, "vocab">): number {
-  return model.vocab.length;
-}
-
-export function padId(model: Pick<CompiledModel, "vocab">): number {
-  return model.vocab.length + 1;
 }
 
 function showVocab(vocab: readonly Atom[]): string {

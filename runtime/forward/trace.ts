@@ -5,7 +5,8 @@
 import { planValueDims } from "../../compiler/model/modelFile.js";
 import type { CompiledModel, PlanEntry } from "../../compiler/model/types.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { hookNames, type FloatArray, type ForwardResult } from "./outputs.js";
+import { type FloatArray, type ForwardResult } from "./outputs.js";
+import { hookNames } from "../../compiler/model/hooks.js";
 
 /** A categorical s-op reads as None unless its largest value direction is above this. */
 export const PRESENT = 0.5;

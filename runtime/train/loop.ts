@@ -8,7 +8,7 @@
 // one that was never interrupted.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import { makeDataset, type TaskSpec } from "../tasks/data.js";
 import { makeRng } from "../random.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";

@@ -11,9 +11,10 @@ import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { allHookNames, decodeOutputs, padBatch, type ForwardResult } from "../../runtime/forward/outputs.js";
+import { decodeOutputs, padBatch, type ForwardResult } from "../../runtime/forward/outputs.js";
+import { allHookNames } from "../../compiler/model/hooks.js";
 import type { ModelRunner } from "../../runtime/forward/runModel.js";
-import { padId } from "../../runtime/forward/tokenize.js";
+import { padId } from "../../compiler/model/tokens.js";
 import { describeDeparture, type VerifyReport } from "../../runtime/verify.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");

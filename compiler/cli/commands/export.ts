@@ -8,11 +8,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../../language/diagnostics.js";
-import { writeFileAtomic } from "../../model/atomicWrite.js";
+import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { readModel } from "../../model/modelFile.js";
 import { formatCount } from "../../model/stats.js";
 import type { StagedDir } from "../../export/tfjs.js";
-import { allHookNames } from "../../../runtime/forward/outputs.js";
+import { allHookNames } from "../../model/hooks.js";
 
 export interface ExportOptions {
   readonly onnx?: string;

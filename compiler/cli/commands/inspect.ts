@@ -3,7 +3,7 @@
 // and parameter counts. `--json`: the same as data. `--html`: a self-contained page with a
 // heatmap of every weight matrix (written atomically).
 import * as path from "node:path";
-import { writeFileAtomic } from "../../model/atomicWrite.js";
+import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { blockRows, describeEntry, dimRanges, residualGroups } from "../../model/describe.js";
 import { readModel } from "../../model/modelFile.js";
 import { formatCount, matrixSize, modelStats } from "../../model/stats.js";
