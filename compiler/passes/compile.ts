@@ -1,15 +1,23 @@
-// The compiler pipeline, pass by pass (the folder reads in this order):
-//   raspToGraph → valueSets → (encoding conversions) → allocateLayers → craft blocks → assemble
-import { RaspError, UsageError } from "../language/diagnostics.js";
-import { make, topologicalOrder, type RaspNode, type SOp, type Selector, type SequenceMapOp } from "../rasp/ops.js";
+// The compiler driver: a RASP s-op in, a compiled model out, one pass after another (Tracr's
+// compiler/compiling.py is the model). Each pass is a file of this folder:
+//   raspToGraph        the s-op's graph, with names and primitives
+//   valueSets          each s-op's encoding and set of values
+//   checkNone          refuse None where a head or a numerical direction cannot hold it
+//   insertConversions  identity maps where a block needs the other encoding; graph rebuilt, sets re-inferred
+//   allocateLayers     each block's layer
+//   craftBlocks        each s-op's craft construction (compiler/craft/)
+//   assemble           residual layout and weight matrices: the model file
+import { UsageError } from "../language/diagnostics.js";
+import { make, topologicalOrder, type SOp } from "../rasp/ops.js";
 import { atomEquals, formatAtom, type Atom } from "../rasp/values.js";
 import type { CompiledModel } from "../model/types.js";
-import { BlockError, aggregateHead, discretisingMlp, linearMlp, lookupTableMlp, selectorWidthHead, selectorWidthMlp, type HeadSpec, type MlpSpec, type SelectLiteral } from "../craft/blocks.js";
-import { raspToGraph, type Graph } from "./raspToGraph.js";
-import { inferValueSets, type SOpInfo } from "./valueSets.js";
+import { raspToGraph } from "./raspToGraph.js";
+import { inferValueSets } from "./valueSets.js";
+import { refuseNoneInTupleSelects, refuseNumericalNone } from "./checkNone.js";
+import { insertConversions } from "./insertConversions.js";
 import { allocateLayers } from "./allocateLayers.js";
-import { selectorLiterals } from "./selectorLiterals.js";
-import { assemble, layoutOf } from "./assemble.js";
+import { craftBlocks } from "./craftBlocks.js";
+import { assemble } from "./assemble.js";
 
 export interface CompileOptions {
   readonly vocab: readonly Atom[];
@@ -20,111 +28,10 @@ export interface CompileOptions {
   readonly mlpBand?: number;
   /**
    * Attention coldness: a selected key scores this much above an unselected one (default: from the
-   * domain, at least 40; see coldnessFor). A lower value trades exactness margin for trainability:
+   * domain, at least 40; see coldnessFor in craftBlocks.ts). A lower value trades exactness margin for trainability:
    * every score, and every perturbation of the query/key weights, is multiplied by it.
    */
   readonly coldness?: number;
-}
-
-function range(n: RaspNode) {
-  return n.range ?? { file: "<builtin>", startOffset: 0, endOffset: 0, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
-}
-
-/**
- * Rebuilt nodes carry the encoding the first inference chose, as if annotated, so the second pass
- * (which fuses maps and infers again) cannot mistake an inferred-numerical s-op for a categorical one.
- *
- * Blocks need particular encodings of their inputs: selects and sequence maps read categorical
- * s-ops, an aggregate reads its value in its own encoding. Where a program gives the other one, an
- * identity map converts (an MLP, or nothing at all when it can be folded into the embedding).
- */
-function insertConversions(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): SOp {
-  const converted = new Map<string, SOp>();
-  /** `orig` is the node as value-set inference saw it, `now` its rewritten form. */
-  const as = (orig: SOp, now: SOp, enc: "categorical" | "numerical"): SOp => {
-    if (infos.get(orig.id)!.encoding === enc) return now;
-    const key = `${orig.id}:${enc}`;
-    let c = converted.get(key);
-    if (!c) {
-      c = make.map((x) => x, now, `${graph.names.get(orig.id)} as ${enc}`, orig.range);
-      c.encoding = enc;
-      converted.set(key, c);
-    }
-    return c;
-  };
-  const done = new Map<number, RaspNode>();
-  const get = <T extends RaspNode>(n: T): T => done.get(n.id) as T;
-  for (const n of graph.nodes) {
-    let out: RaspNode = n;
-    switch (n.kind) {
-      case "select": {
-        const k = as(n.keys, get(n.keys), "categorical");
-        const q = as(n.queries, get(n.queries), "categorical");
-        if (k !== n.keys || q !== n.queries) out = make.reselect(n, k, q);
-        break;
-      }
-      case "selectorAnd":
-      case "selectorOr": {
-        const l = get(n.left);
-        const r = get(n.right);
-        if (l !== n.left || r !== n.right) out = n.kind === "selectorAnd" ? make.and(l, r, n.label, n.range) : make.or(l, r, n.label, n.range);
-        break;
-      }
-      case "selectorNot": {
-        const i = get(n.inner);
-        if (i !== n.inner) out = make.not(i, n.label, n.range);
-        break;
-      }
-      case "map": {
-        const i = get(n.input);
-        if (i !== n.input) out = Object.assign(make.map(n.f, i, n.label, n.range, n.linear), { encoding: infos.get(n.id)!.encoding });
-        break;
-      }
-      case "sequenceMap": {
-        const enc = linearNumerical(n, infos) ? "numerical" : "categorical";
-        const ins = n.inputs.map((i) => as(i, get(i), enc));
-        if (ins.some((x, j) => x !== n.inputs[j])) out = Object.assign(make.sequenceMap(n.f, ins, n.label, n.range, n.linear), { encoding: infos.get(n.id)!.encoding });
-        break;
-      }
-      case "aggregate": {
-        const enc = infos.get(n.id)!.encoding;
-        const sel = get(n.selector) as Selector;
-        const sop = as(n.sop, get(n.sop), enc);
-        if (sel !== n.selector || sop !== n.sop) out = Object.assign(make.aggregate(sel, sop, n.default, n.label, n.range), { encoding: enc });
-        break;
-      }
-      case "selectorWidth": {
-        const sel = get(n.selector) as Selector;
-        if (sel !== n.selector) out = Object.assign(make.selectorWidth(sel, n.label, n.range), { encoding: infos.get(n.id)!.encoding });
-        break;
-      }
-      default:
-        break;
-    }
-    if (out !== n && (out.kind !== "select" && out.kind !== "selectorAnd" && out.kind !== "selectorOr" && out.kind !== "selectorNot")) {
-      (out as SOp).label = n.label;
-    }
-    done.set(n.id, out);
-  }
-  return done.get(graph.output.id) as SOp;
-}
-
-/**
- * Whether a sequence map is best computed by a linear MLP: it is affine on numbers, its output is
- * numerical, at least one input is numerical, and every input holds numbers only (a categorical
- * numeric input is converted to numerical, which is cheaper than discretising the numerical ones).
- */
-function linearNumerical(n: SequenceMapOp, infos: ReadonlyMap<number, SOpInfo>): boolean {
-  if (!n.linear || infos.get(n.id)!.encoding !== "numerical") return false;
-  const ins = n.inputs.map((i) => infos.get(i.id)!);
-  return ins.some((i) => i.encoding === "numerical") && ins.every((i) => i.values.every((v) => typeof v === "number" || typeof v === "boolean"));
-}
-
-/** Attention sharp enough that leakage to unselected keys is far below every decoding tolerance. */
-function coldnessFor(maxLen: number, infos: ReadonlyMap<number, SOpInfo>): number {
-  let maxAbs = 1;
-  for (const info of infos.values()) for (const v of info.values) if (typeof v === "number") maxAbs = Math.max(maxAbs, Math.abs(v));
-  return Math.max(40, 2 * Math.log(maxLen * maxAbs * 1e8));
 }
 
 function validateOptions(opts: CompileOptions): string {
@@ -146,72 +53,12 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
   const primitives = findPrimitives(sop);
   const first = raspToGraph(sop, primitives);
   const firstInfos = inferValueSets(first, opts);
-  for (const [id, where] of first.tuples) {
-    const node = first.nodes.find((n) => n.id === id) as SOp & { kind: "sequenceMap" };
-    const part = node.inputs.find((i) => firstInfos.get(i.id)!.values.includes(null));
-    if (part) {
-      throw new RaspError(
-        `this selector combines selects over different s-ops with 'or', so one head must test them together, but '${first.names.get(part.id)}' can be None; give its aggregate a default`,
-        where ?? range(node),
-      );
-    }
-  }
+  refuseNoneInTupleSelects(first, firstInfos);
   const graph = raspToGraph(insertConversions(first, firstInfos), primitives, firstInfos);
   const infos = inferValueSets(graph, opts, firstInfos);
   refuseNumericalNone(graph, infos);
   const allocation = allocateLayers(graph.nodes);
-  const coldness = opts.coldness ?? coldnessFor(opts.maxLen, infos);
-  const layout = (s: SOp) => layoutOf(s, graph.names, infos);
-  const literalsOf = (sel: Selector): SelectLiteral[] =>
-    selectorLiterals(sel).map((l) => ({ keys: layout(l.keys), queries: layout(l.queries), table: l.table }));
-
-  const heads = new Map<number, HeadSpec[]>();
-  const mlps = new Map<number, MlpSpec[]>();
-  const scratchDirs: string[] = [];
-  const push = <T>(m: Map<number, T[]>, layer: number, x: T) => m.set(layer, [...(m.get(layer) ?? []), x]);
-  for (const n of graph.nodes) {
-    const p = allocation.placements.get(n.id);
-    if (!p || p.kind === "tokenEmbedding" || p.kind === "positionEmbedding") continue;
-    const s = n as SOp;
-    const out = layout(s);
-    switch (s.kind) {
-      case "map": {
-        const input = layout(s.input);
-        const f = (x: Atom) => safe(() => s.f(x));
-        if (input.encoding === "numerical" && out.encoding === "numerical" && s.linear) {
-          push(mlps, p.layer, linearMlp(out.name, [input], out, s.linear.coefficients, s.linear.bias));
-        } else if (input.encoding === "numerical") {
-          push(mlps, p.layer, blockAt(s, () => discretisingMlp(out.name, input, out, f, opts.mlpBand)));
-        } else {
-          push(mlps, p.layer, lookupTableMlp(out.name, [input], out, f));
-        }
-        break;
-      }
-      case "sequenceMap": {
-        const inputs = s.inputs.map(layout);
-        if (s.linear && out.encoding === "numerical" && inputs.every((i) => i.encoding === "numerical")) {
-          push(mlps, p.layer, linearMlp(out.name, inputs, out, s.linear.coefficients, s.linear.bias));
-        } else {
-          push(mlps, p.layer, lookupTableMlp(out.name, inputs, out, (...xs) => safe(() => s.f(...xs))));
-        }
-        break;
-      }
-      case "aggregate": {
-        push(heads, p.layer, aggregateHead(out.name, literalsOf(s.selector), coldness, layout(s.sop), out, s.default));
-        break;
-      }
-      case "selectorWidth": {
-        const tmp = `${out.name}.attention_to_BOS`;
-        scratchDirs.push(tmp);
-        push(heads, p.layer, selectorWidthHead(out.name, literalsOf(s.selector), coldness, tmp));
-        push(mlps, p.layer, selectorWidthMlp(out.name, tmp, opts.maxLen, out));
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  refuseHugeMlps(graph, infos, mlps, scratchDirs.length);
+  const { heads, mlps, scratchDirs } = craftBlocks(graph, infos, allocation, opts);
   return assemble({
     nodes: graph.nodes, names: graph.names, infos, allocation, heads, mlps, scratchDirs,
     output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source,
@@ -224,68 +71,4 @@ function findPrimitives(sop: SOp): { tokens: SOp; indices: SOp } {
   const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
   const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
   return { tokens, indices };
-}
-
-/**
- * A numerical s-op holds its value in one direction, where None would read as 0 and be averaged
- * or compared as 0; the interpreter propagates None instead. Such a program is refused, at the
- * s-op that first lets None in.
- */
-function refuseNumericalNone(graph: Graph, infos: ReadonlyMap<number, SOpInfo>): void {
-  for (const n of graph.nodes) {
-    const info = infos.get(n.id);
-    if (info?.encoding !== "numerical" || !info.values.includes(null)) continue;
-    const s = n as SOp;
-    const name = graph.names.get(n.id);
-    if (s.kind === "aggregate" && s.default === null) {
-      throw new RaspError(
-        `the numerical aggregate '${name}' has no default, so an empty selection would be None, which a numerical encoding cannot hold; give a default, e.g. aggregate(s, x, 0)`,
-        range(s),
-      );
-    }
-    throw new RaspError(
-      `'${name}' is numerical but can be None (an input it reads can be None), which a numerical encoding cannot hold; give the aggregate that makes the None a default, or leave '${name}' categorical`,
-      range(s),
-    );
-  }
-}
-
-/**
- * MLP weights are dense d_model × hidden matrices in the model file; past this many numbers a model
- * no longer fits in memory as JSON (a product table of two large value sets gets there quickly).
- */
-export const MAX_MLP_WEIGHTS = 30_000_000;
-
-function refuseHugeMlps(graph: Graph, infos: ReadonlyMap<number, SOpInfo>, mlps: ReadonlyMap<number, MlpSpec[]>, scratch: number): void {
-  let d = 2 + scratch;
-  for (const info of infos.values()) d += info.encoding === "numerical" ? 1 : info.values.filter((v) => v !== null).length;
-  for (const parts of mlps.values()) {
-    const hidden = parts.reduce((a, p) => a + p.hidden, 0);
-    if (2 * d * hidden <= MAX_MLP_WEIGHTS) continue;
-    const largest = parts.reduce((a, b) => (b.hidden > a.hidden ? b : a));
-    const node = graph.nodes.find((n) => graph.names.get(n.id) === largest.label);
-    throw new RaspError(
-      `'${largest.label}' needs an MLP of ${largest.hidden.toLocaleString("en-US")} hidden units (a lookup table over every combination of its inputs' values), which with d_model ${d} is over the compiler's limit of ${MAX_MLP_WEIGHTS.toLocaleString("en-US")} weights per layer; use fewer values (a smaller vocabulary or --max-len), or an affine numerical form`,
-      node ? range(node) : range(graph.output),
-    );
-  }
-}
-
-/** Builds a block, reporting a construction that cannot be exact at the s-op's source. */
-function blockAt<T>(n: SOp, build: () => T): T {
-  try {
-    return build();
-  } catch (e) {
-    if (e instanceof BlockError) throw new RaspError(e.message, range(n));
-    throw e;
-  }
-}
-
-/** A function value where the interpreter would raise is outside the domain: no output. */
-function safe(f: () => Atom): Atom | undefined {
-  try {
-    return f();
-  } catch {
-    return undefined;
-  }
 }

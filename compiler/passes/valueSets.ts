@@ -2,8 +2,7 @@
 // s-op can take, and its encoding. Categorical s-ops get one residual direction per value;
 // numerical ones a single direction holding the value.
 import { RaspError, UsageError } from "../language/diagnostics.js";
-import type { SourceRange } from "../language/ast.js";
-import type { AggregateOp, Encoding, RaspNode, SOp, SequenceMapOp } from "../rasp/ops.js";
+import { nodeRange, type AggregateOp, type Encoding, type RaspNode, type SOp, type SequenceMapOp } from "../rasp/ops.js";
 import { AtomError, atomKey, atomOrder, formatAtom, isNumeric, type Atom } from "../rasp/values.js";
 import type { Graph } from "./raspToGraph.js";
 
@@ -21,9 +20,7 @@ export interface ValueSetOptions {
   readonly maxLen: number;
 }
 
-function where(n: RaspNode): SourceRange {
-  return n.range ?? { file: "<builtin>", startOffset: 0, endOffset: 0, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
-}
+const where = nodeRange;
 
 export function sortedUnique(values: Iterable<Atom>): Atom[] {
   const byKey = new Map<string | number, Atom>();
