@@ -3,7 +3,7 @@
 import type { RaspNode, SOp } from "../rasp/ops.js";
 import { atomEquals, type Atom } from "../rasp/values.js";
 import type { CompiledModel, Layer, Matrix, PlanEntry, AttentionHead, MlpBlock } from "../model/types.js";
-import { BOS_DIR, ONE_DIR, dirName, type HeadSpec, type MlpSpec, type SOpLayout } from "../craft/blocks.js";
+import { BOS_DIR, ONE_DIR, dirName, type HeadSpec, type MlpSpec, type SOpLayout } from "../craft/residual.js";
 import type { Allocation } from "./allocateLayers.js";
 import { embeddedValue, type SOpInfo } from "./valueSets.js";
 

@@ -5,7 +5,13 @@
 import { RaspError } from "../language/diagnostics.js";
 import { nodeRange as range, type SOp, type Selector } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
-import { BlockError, aggregateHead, discretisingMlp, linearMlp, lookupTableMlp, selectorWidthHead, selectorWidthMlp, type HeadSpec, type MlpSpec, type SelectLiteral } from "../craft/blocks.js";
+import { BlockError, type HeadSpec, type MlpSpec } from "../craft/residual.js";
+import { lookupTableMlp } from "../craft/lookupTableMlp.js";
+import { linearMlp } from "../craft/linearMlp.js";
+import { discretisingMlp } from "../craft/discretisingMlp.js";
+import { aggregateHead } from "../craft/aggregateHead.js";
+import { selectorWidthHead, selectorWidthMlp } from "../craft/selectorWidth.js";
+import type { SelectLiteral } from "../craft/selectorQK.js";
 import type { Allocation } from "./allocateLayers.js";
 import { layoutOf } from "./assemble.js";
 import type { Graph } from "./raspToGraph.js";
