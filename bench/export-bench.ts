@@ -11,8 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { compileSOp } from "../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
+import { compileFile } from "../compiler/compileFile.js";
 import type { CompiledModel } from "../compiler/model/types.js";
 import type { Atom } from "../compiler/rasp/values.js";
 import { initTfjs, TfjsForward } from "../runtime/forward/forward.js";
@@ -42,8 +41,7 @@ async function time(f: () => Promise<unknown> | unknown, runs: number): Promise<
 }
 
 function compile(file: string): CompiledModel {
-  const sop = outputSOp(loadProgram(path.join(ROOT, "rasp-programs", file), (f) => fs.readFileSync(f, "utf8")), "out");
-  return compileSOp(sop, { vocab: SUGGESTED[file]!.vocab, maxLen: MAX_LEN }, { file, text: "", sop: "out" });
+  return compileFile(path.join(ROOT, "rasp-programs", file), { vocab: SUGGESTED[file]!.vocab, maxLen: MAX_LEN });
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");

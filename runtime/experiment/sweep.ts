@@ -71,13 +71,9 @@ export type WorkerMessage =
   | { readonly type: "error"; readonly message: string };
 
 async function compileModels(c: ExperimentConfig, sweepDir: string): Promise<void> {
-  const { loadProgram, outputSOp } = await import("../../compiler/interpreter/program.js");
-  const { compileSOp } = await import("../../compiler/passes/compile.js");
-  const text = fs.readFileSync(c.program, "utf8");
-  const build = (operand: string | number): CompiledModel => {
-    const program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]));
-    return compileSOp(outputSOp(program), { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}) }, { file: c.program, text, sop: "out" });
-  };
+  const { compileFile } = await import("../../compiler/compileFile.js");
+  const build = (operand: string | number): CompiledModel =>
+    compileFile(c.program, { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}), overrides: new Map([[c.operandVariable, operand]]) });
   fs.mkdirSync(path.join(sweepDir, SWEEP_FILES.models), { recursive: true });
   writeModel(modelFile(sweepDir, "pt"), build(c.oPt));
   writeModel(modelFile(sweepDir, "ft"), build(c.oFt));

@@ -4,7 +4,7 @@
 import { describe, expect } from "vitest";
 import { test, fc } from "@fast-check/vitest";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
-import { compileSOp } from "../../compiler/passes/compile.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
 import { referenceForward } from "../../runtime/forward/referenceForward.js";
@@ -13,9 +13,8 @@ import { decodeOutputs } from "../../runtime/forward/outputs.js";
 const letters = (n: number): string[] => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + i));
 
 function compiled(file: string, vocab: string[], maxLen: number, coldness?: number) {
-  const program = loadProgram(file);
-  const sop = outputSOp(program);
-  const model = compileSOp(sop, { vocab, maxLen, ...(coldness !== undefined ? { coldness } : {}) }, { file, text: "", sop: "out" });
+  const sop = outputSOp(loadProgram(file));
+  const model = compileFile(file, { vocab, maxLen, ...(coldness !== undefined ? { coldness } : {}) });
   const run = (input: Atom[]): Atom[] => {
     const ids = [vocab.length, ...input.map((t) => vocab.indexOf(t as string))];
     return decodeOutputs(model, referenceForward(model, [ids]))[0]!;
