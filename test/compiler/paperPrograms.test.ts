@@ -29,8 +29,8 @@ describe("coldness", () => {
     expect(largest).toBeCloseTo(c, 9);
   });
 
-  test.prop([fc.constantFrom(0, -1, Number.NaN, Number.POSITIVE_INFINITY)], { numRuns: 4 })("must be a positive number", (c) => {
-    expect(() => compiled("rasp-programs/counter.rasp", letters(9), 10, c)).toThrow(`--coldness must be a positive number, got ${c}`);
+  test.prop([fc.constantFrom(0, -1, Number.NaN, Number.POSITIVE_INFINITY)], { numRuns: 4 })("must be a positive number (the library names the field)", (c) => {
+    expect(() => compiled("rasp-programs/counter.rasp", letters(9), 10, c)).toThrow(`coldness must be a positive number, got ${c}`);
   });
 });
 
