@@ -136,6 +136,16 @@ program
   );
 
 program
+  .command("export-checkpoint")
+  .description("turn a training checkpoint into a model file (as every run's final-model.json), for exec, inspect, verify --model and export")
+  .argument("<checkpoint>", "a run's checkpoint.json")
+  .requiredOption("--model <model.json>", "the model the run started from (the sweep's models/ft.json or models/pt.json)")
+  .requiredOption("-o, --output <out.json>", "model file to write")
+  .action((checkpoint: string, opts: { model: string; output: string }) =>
+    runCommand(async () => (await import("./commands/exportCheckpoint.js")).exportCheckpoint(checkpoint, opts)),
+  );
+
+program
   .command("data")
   .description("draw the fine-tuning lab's task data (counter or max_identifier) and show its label histograms")
   .argument("<task>", "counter or max_identifier")
