@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
+import { columns } from "../../compiler/export/matrices.js";
 import { checkIds, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
 import { hookNames } from "../../compiler/model/hooks.js";
 import { padId } from "../../compiler/model/tokens.js";
@@ -49,9 +50,6 @@ export function initTfjs(prefer: TfjsBackend = process.env.RASPC_TFJS_BACKEND ==
   return initialised;
 }
 
-function columns(m: Matrix): number {
-  return m.length > 0 ? m[0]!.length : 0;
-}
 
 /** Several matrices with the same rows side by side, as one float32 tensor [rows, Σcols]. */
 function hstack(ms: readonly Matrix[], rows: number): { tensor: tf.Tensor2D; widths: number[] } {

@@ -2,6 +2,7 @@
 // time, written for clarity rather than speed. It is the oracle the TensorFlow.js engine is
 // tested against; padded key positions are left out of every softmax exactly.
 import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
+import { columns } from "../../compiler/export/matrices.js";
 import { checkIds, padBatch, type ForwardOptions, type ForwardResult } from "./outputs.js";
 import { hookNames } from "../../compiler/model/hooks.js";
 import { padId } from "../../compiler/model/tokens.js";
@@ -20,9 +21,6 @@ function matmul(x: Float64Array[], m: Matrix, cols = columns(m)): Float64Array[]
   });
 }
 
-function columns(m: Matrix): number {
-  return m.length > 0 ? m[0]!.length : 0;
-}
 
 export function referenceForward(model: CompiledModel, ids: readonly (readonly number[])[], opts: ForwardOptions = {}): ForwardResult {
   checkIds(model, ids);
