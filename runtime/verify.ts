@@ -16,6 +16,7 @@ import { encodingsOf } from "../compiler/passes/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
 import { type FloatArray, type ForwardResult } from "./forward/outputs.js";
 import { hookNames } from "../compiler/model/hooks.js";
+import { embeddedResidual } from "./forward/trace.js";
 import { batchSizeFor, type ModelRunner } from "./forward/runModel.js";
 import { makeTokenizer } from "./forward/tokenize.js";
 
@@ -110,7 +111,7 @@ export function firstDeparture(
   const d = model.residual.length;
   const n = result.lengths[b]! - 1;
   for (let layer = -1; layer < model.layers.length; layer++) {
-    const resid = hooks.get(layer < 0 ? hookNames.embed : hookNames.residPost(layer));
+    const resid = layer < 0 ? embeddedResidual(model, hooks) : hooks.get(hookNames.residPost(layer));
     if (!resid) continue;
     for (const { entry, node } of plan) {
       if (entry.layer > layer) continue;

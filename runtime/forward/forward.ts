@@ -9,7 +9,7 @@
 // and go through the stacked W_O in one product. Key positions holding PAD get a score of -1e30
 // before the softmax, so their weight underflows to exactly 0: padding is never attended to. BOS
 // (position 0) is never padding, so every softmax row has a real key. Hook names and shapes are
-// documented in outputs.ts.
+// documented in compiler/model/hooks.ts.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
@@ -185,13 +185,27 @@ export class TfjsForward {
     const logits = tf.tidy(() => {
       const keyMask = tf.tensor3d(maskData, [B, 1, T]);
       let x: tf.Tensor2D = tf.tensor2d(this.embed(flat, T), [N, d]);
-      save(hookNames.embed, x);
+      if (hooks) {
+        const te = new Float32Array(N * d);
+        const pe = new Float32Array(N * d);
+        for (let i = 0; i < N; i++) {
+          te.set(this.tokenRows[flat[i]!]!, i * d);
+          pe.set(this.positionRows[i % T]!, i * d);
+        }
+        hooks.set(hookNames.embed, te);
+        hooks.set(hookNames.posEmbed, pe);
+      }
       this.layers.forEach((layer, l) => {
+        save(hookNames.residPre(l), x);
         if (layer.heads > 0) {
           const q = layer.wq ? tf.matMul(x, layer.wq) : null;
           const k = layer.wk ? tf.matMul(x, layer.wk) : null;
           const v = layer.wv ? tf.matMul(x, layer.wv) : null;
-          const zs: tf.Tensor3D[] = [];
+          const zs: tf.Tensor[] = [];
+          const scoreList: tf.Tensor[] = [];
+          const patterns: tf.Tensor[] = [];
+          const dz = Math.max(0, ...layer.dValue);
+          const zHook: tf.Tensor[] = [];
           let qOff = 0;
           let vOff = 0;
           for (let h = 0; h < layer.heads; h++) {
@@ -206,25 +220,47 @@ export class TfjsForward {
             } else {
               scores = tf.zeros([B, T, T]);
             }
-            const pattern = tf.softmax(tf.add(scores, keyMask));
-            save(hookNames.pattern(l, h), pattern);
+            const masked = tf.add(scores, keyMask);
+            const pattern = tf.softmax(masked);
+            if (hooks) {
+              scoreList.push(masked);
+              patterns.push(pattern);
+            }
+            let zh: tf.Tensor | null = null;
             if (dv > 0) {
               const vh = tf.reshape(tf.slice(v!, [0, vOff], [N, dv]), [B, T, dv]);
-              zs.push(tf.matMul(pattern, vh));
+              zh = tf.matMul(pattern, vh);
+              zs.push(zh);
             }
+            if (hooks && dz > 0) zHook.push(dv === dz ? zh! : zh ? tf.pad(zh, [[0, 0], [0, 0], [0, dz - dv]]) : tf.zeros([B, T, dz]));
             qOff += dh;
             vOff += dv;
           }
-          if (zs.length > 0) {
-            const z = tf.reshape(zs.length === 1 ? zs[0]! : tf.concat(zs, 2), [N, vOff]);
-            x = tf.add(x, tf.matMul(z, layer.wo!));
+          if (hooks) {
+            save(hookNames.attnScores(l), tf.stack(scoreList, 1));
+            save(hookNames.pattern(l), tf.stack(patterns, 1));
+            if (dz > 0) save(hookNames.z(l), tf.stack(zHook, 2));
           }
+          const attnOut = zs.length > 0 ? tf.matMul(tf.reshape(zs.length === 1 ? zs[0]! : tf.concat(zs, 2), [N, vOff]), layer.wo!) : null;
+          if (hooks) save(hookNames.attnOut(l), attnOut ?? tf.zeros([N, d]));
+          if (attnOut) x = tf.add(x, attnOut);
         }
         save(hookNames.residMid(l), x);
         if (layer.mlp) {
           const { w1, b1, w2, b2, hidden } = layer.mlp;
-          if (hidden > 0) x = tf.add(x, tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2));
+          // x + m + b2 in two adds, as before hooks had names: mlp_out (m + b2) is computed beside it,
+          // so that asking for hooks never changes the residual stream's rounding.
+          let m: tf.Tensor | null = null;
+          if (hidden > 0) {
+            const pre = tf.add(tf.matMul(x, w1), b1);
+            const post = tf.relu(pre);
+            save(hookNames.mlpPre(l), pre);
+            save(hookNames.mlpPost(l), post);
+            m = tf.matMul(post, w2);
+            x = tf.add(x, m);
+          }
           x = tf.add(x, b2);
+          if (hooks) save(hookNames.mlpOut(l), m ? tf.add(m, b2) : tf.add(tf.zeros([N, d]), b2));
         }
         save(hookNames.residPost(l), x);
       });

@@ -10,7 +10,7 @@ import type { Atom } from "../../compiler/rasp/values.js";
 export type FloatArray = Float32Array | Float64Array;
 
 export interface ForwardOptions {
-  /** Return the residual stream after every block and every head's attention pattern. */
+  /** Return every hook of compiler/model/hooks.ts (TransformerLens's names and shapes). */
   readonly hooks?: boolean;
 }
 

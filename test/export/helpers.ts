@@ -110,17 +110,4 @@ export function graphModelRunner(model: CompiledModel, graph: GraphModel): Model
   };
 }
 
-/** Max |a − b| over the real positions of two results, for rows of width `w`. */
-export function maxDiffAtRealPositions(a: ForwardResult, b: ForwardResult, pick: (r: ForwardResult) => ArrayLike<number>, w: number): number {
-  let worst = 0;
-  for (let s = 0; s < a.batch; s++) {
-    for (let p = 0; p < a.lengths[s]!; p++) {
-      for (let j = 0; j < w; j++) {
-        const x = pick(a)[(s * a.seqLen + p) * w + j]!;
-        const y = pick(b)[(s * b.seqLen + p) * w + j]!;
-        worst = Math.max(worst, Math.abs(x - y));
-      }
-    }
-  }
-  return worst;
-}
+export { maxDiffAtRealPositions } from "../model/fixtures.js";

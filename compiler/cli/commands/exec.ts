@@ -2,7 +2,8 @@
 // run a compiled model on inputs (on onnxruntime-node unless --engine tfjs) and show its decoded
 // outputs, the way `run` shows the interpreter's. With --trace, also every head's attention pattern
 // and, after every sublayer, the residual stream read back as s-ops (with --json: the raw residual
-// streams too).
+// streams too, and `trace.hooks`: every TransformerLens hook of compiler/model/hooks.ts by name, for
+// that input's real positions).
 import * as fs from "node:fs";
 import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
