@@ -5,7 +5,7 @@
 import onnxProto from "onnx-proto";
 import type { onnx as OnnxTypes } from "onnx-proto";
 import type * as OrtModule from "onnxruntime-node";
-import { DEFAULT_ORT_THREADS, loadOrt } from "../ortForward.js";
+import { DEFAULT_ORT_THREADS, loadOrt } from "../forward/ortForward.js";
 import { ONNX_TYPE, ShapeError, type Attr, type Constant, type DType, type Graph, type Tensor } from "./graph.js";
 
 // onnx-proto is CommonJS: Node's ESM loader does not see its named export (shared/engines.md).

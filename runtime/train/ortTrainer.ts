@@ -9,7 +9,7 @@
 // naming the fix rather than a silent CPU run.
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { compiledTransformer } from "../models/compiledTransformer.js";
-import { loadOrt } from "../ortForward.js";
+import { loadOrt } from "../forward/ortForward.js";
 import { ENGINE_BACKENDS, type OrtBackend } from "./backends.js";
 import { GraphTrainer } from "./graphTrainer.js";
 import type { Geometry } from "./params.js";

@@ -9,7 +9,7 @@
 // 9.8e-8 relative, docs/experiments.md "Engines and speed").
 import * as fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { TASK_COLDNESS } from "../../runtime/experiment/presets.js";
 import { makeRng } from "../../runtime/random.js";
