@@ -9,6 +9,7 @@ const integration = [
   "test/fuzz/fuzz.test.ts",
   "test/train/loop.test.ts",
   "test/train/maxIdentifier.test.ts",
+  "test/pretrain/**/*.test.ts",
 ];
 const shared = { testTimeout: 60_000, hookTimeout: 60_000 };
 
