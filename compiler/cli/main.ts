@@ -201,6 +201,16 @@ pcfg
     runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgSample(file, opts, sources)),
   );
 
+pcfg
+  .command("data")
+  .description("make the paper's PCFG task samples from a task config: pretraining samples and fine-tuning sets with a planted correlation, with label histograms, majority baselines and TV distances")
+  .argument("<taskconfig>", "a task config (see docs/pcfg.md), e.g. experiments/pcfg/counter-data.json")
+  .option("--out <dir>", "write vocab.json, pretraining.jsonl and ft-train-cC.jsonl / ft-test-cC.jsonl there (one JSON sample per line)")
+  .option("--seed <s>", "override the config's seed")
+  .action((config: string, opts: { out?: string; seed?: string }) =>
+    runCommand(async (sources) => (await import("./commands/pcfgData.js")).pcfgData(config, opts, sources)),
+  );
+
 program
   .command("fuzz")
   .description("differential fuzzing: generate programs, compile them, and compare every engine with the interpreter")
