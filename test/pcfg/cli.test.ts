@@ -1,7 +1,9 @@
 // `raspc pcfg check|info|sample`, end to end through the built CLI: what a user sees for good
 // grammars and for bad ones (located diagnostics, exit 1, no stack trace).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { caretColumn, diagnostics, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "../cli/cliHarness.js";
+import { ROOT, caretColumn, diagnostics, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "../cli/cliHarness.js";
 
 beforeAll(ensureBuilt);
 afterAll(removeScratch);
@@ -91,6 +93,52 @@ describe.concurrent("raspc pcfg", () => {
   it("--help lists every pcfg command", async () => {
     const r = await raspc(["pcfg", "--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["check", "info", "sample"]) expect(r.stdout).toMatch(new RegExp(`^\\s+${c} `, "m"));
+    for (const c of ["check", "info", "sample", "data"]) expect(r.stdout).toMatch(new RegExp(`^\\s+${c} `, "m"));
+  });
+
+  it("data: histograms beside baselines on stdout; --out writes the sets as JSON lines", async () => {
+    const grammar = path.join(ROOT, "grammars/jain2023-fig14.pcfg");
+    const dir = scratch({ "task.json": JSON.stringify({ grammar, seed: 3, pretraining: { count: 50 }, finetuning: { family: "C", count: 100, cTrain: [0, 1], cTest: [0] } }) });
+    const r = await raspc(["pcfg", "data", "task.json", "--out", "out"], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("vocabulary: 265 tokens");
+    expect(r.stdout).toContain("C_Tr = 1: 100 samples, correlation in 100 of 100 fine-tuning samples (100.0%)");
+    expect(r.stdout).toContain("C_Te = 0: 100 samples, correlation in 0 of 100");
+    expect(r.stdout).toMatch(/majority baseline \d+\.\d% \(\d+\)/);
+    expect(r.stdout).toMatch(/total-variation distance, C_Tr = 1 vs C_Tr = 0: 0\.\d{3}/);
+    expect(fs.readdirSync(path.join(dir, "out")).sort()).toEqual(["ft-test-c0.jsonl", "ft-train-c0.jsonl", "ft-train-c1.jsonl", "pretraining.jsonl", "vocab.json"]);
+    const lines = fs.readFileSync(path.join(dir, "out", "ft-train-c1.jsonl"), "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(100);
+    const first = JSON.parse(lines[0]!) as { tokens: string[]; correlated: boolean; answer: string; labelFt: string };
+    expect(first.tokens).toHaveLength(259);
+    expect(first.correlated).toBe(true);
+    expect(first.tokens[257]).toBe(first.answer);
+    const again = await raspc(["pcfg", "data", "task.json"], { cwd: dir, timeoutMs: 60_000 });
+    expect(again.stdout).toBe(r.stdout.slice(0, r.stdout.indexOf("\n\nwrote ") + 1));
+  });
+
+  it("data: a bad config is one line naming the field, exit 1, nothing written", async () => {
+    const grammar = path.join(ROOT, "grammars/jain2023-fig14.pcfg");
+    const dir = scratch({
+      "prior.json": JSON.stringify({ grammar, prior: { a: 0.5, b: 0.2 }, pretraining: { count: 5 } }),
+      "family.json": JSON.stringify({ grammar, families: { Q: {} }, pretraining: { count: 5 } }),
+      "operand.json": JSON.stringify({ grammar, finetuning: { family: "C", oFt: "x" } }),
+      "window.json": JSON.stringify({ grammar, window: 433, shortStrings: "resample", pretraining: { count: 5 } }),
+      "syntax.json": '{"grammar": "g.pcfg",\n  "pretraining": {"count": 5,}}',
+      "badgrammar.json": JSON.stringify({ grammar: "bad.pcfg", pretraining: { count: 5 } }),
+      "bad.pcfg": "S -> 'a' [0.5] | T [0.5]\n",
+    });
+    for (const [file, field] of [["prior.json", "prior:"], ["family.json", "families.Q:"], ["operand.json", "finetuning.oFt:"], ["window.json", "window:"], ["syntax.json", "syntax.json:2:30: not valid JSON"]]) {
+      const r = await raspc(["pcfg", "data", file!, "--out", "out"], { cwd: dir });
+      expect(r.code, file).toBe(1);
+      expectNoCrash(r);
+      expect(r.stderr.trimEnd().split("\n"), r.stderr).toHaveLength(1);
+      expect(r.stderr).toContain(field!);
+      expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+    }
+    const g = await raspc(["pcfg", "data", "badgrammar.json", "--out", "out"], { cwd: dir });
+    expect(g.code).toBe(1);
+    expect(diagnostics(g.stderr)[0]).toMatchObject({ file: "bad.pcfg", line: 1, column: 18 });
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
   });
 });

@@ -108,6 +108,8 @@ export class TaskGenerator {
     out[end + 1] = v.art;
     out[end + 2] = this.answerId(answerOf(spec.family, text, operand ?? -1, spec.operand2));
     out[end + 3] = v.eos;
+    const base = v.terminal(0);
+    for (let i = 0; i < text.length; i++) text[i] = text[i]! + base;
   }
 
   answerId(a: Answer): number {
