@@ -78,3 +78,9 @@ describe("defaults", () => {
     expect(f).toMatchObject({ oPt: "a", oFt: "b", q: 1, count: 1000, cTrain: [0, 1], labels: { kind: "uniform", min: 13, max: 37 } });
   });
 });
+
+it("array fields are named with their index", () => {
+  expect(problem({ grammar: GRAMMAR, pretraining: { count: 1 }, families: { C: { extraTokens: [{ token: "<J>" }, { token: "two words" }] } } })).toBe(
+    'task.json: families.C.extraTokens[1].token: a token must be non-empty and without white space, got "two words"',
+  );
+});

@@ -13,6 +13,7 @@ import { rangeAt, UsageError } from "../../../compiler/language/diagnostics.js";
 import { checkUserFile, decodeSource } from "../../../compiler/interpreter/sourceFiles.js";
 import { loadGrammar, type LoadedGrammar } from "../../../compiler/pcfg/load.js";
 import { grammarStats, type GrammarStats } from "../../../compiler/pcfg/stats.js";
+import { schemaErrorMessage } from "../../experiment/config.js";
 import { jsonSyntaxError } from "../../experiment/jsonSyntax.js";
 import { FAMILIES, PAPER_OPERAND2, takesOperand, type Family } from "./families.js";
 import type { LabelMode } from "./finetuning.js";
@@ -172,55 +173,22 @@ function validator(): ValidateFunction<TaskFile> {
 // Messages
 
 function show(value: unknown): string {
-  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  const text = JSON.stringify(value);
   return text.length > 40 ? text.slice(0, 37) + "..." : text;
 }
 
-/** `/finetuning/cTrain/1` as `finetuning.cTrain[1]`. */
-function fieldPath(pointer: string, extra?: string): string {
-  const keys = pointer === "" ? [] : pointer.slice(1).split("/").map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
-  if (extra !== undefined) keys.push(extra);
-  return keys.map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
-}
-
-function schemaMessage(e: ErrorObject): string {
-  const where = fieldPath(e.instancePath);
+/** The experiment config's messages, except where this config's fields deserve their own words. */
+function schemaMessage(e: ErrorObject, root: unknown): string {
+  const where = e.instancePath.slice(1).replace(/\//g, ".").replace(/\.(\d+)(?=\.|$)/g, "[$1]");
   const at = (reason: string, field = where) => (field === "" ? reason : `${field}: ${reason}`);
-  switch (e.keyword) {
-    case "additionalProperties": {
-      const key = String(e.params.additionalProperty);
-      const known = Object.keys((e.parentSchema?.properties ?? {}) as object).filter((k) => k !== "$schema");
-      if (where === "families") return at(`unknown task family (the families are ${FAMILIES.join(", ")})`, fieldPath(e.instancePath, key));
-      return at(`unknown field (the fields here are ${known.join(", ")})`, fieldPath(e.instancePath, key));
-    }
-    case "required":
-      return at("missing", fieldPath(e.instancePath, String(e.params.missingProperty)));
-    case "type":
-      if (where === "") return `the config must be a JSON object, got ${Array.isArray(e.data) ? "an array" : show(e.data)}`;
-      return at(`must be ${([] as string[]).concat(e.params.type as string | string[]).join(" or ")}, got ${show(e.data)}`);
-    case "enum":
-      if (where === "finetuning.family") return at(`must be "C" (Counter) or "I" (Indexer), the families the paper fine-tunes, got ${show(e.data)}`);
-      return at(`must be one of ${(e.params.allowedValues as unknown[]).map(show).join(", ")}, got ${show(e.data)}`);
-    case "minimum":
-    case "maximum":
-    case "exclusiveMinimum":
-    case "exclusiveMaximum":
-      return at(`must be ${String(e.params.comparison)} ${String(e.params.limit)}, got ${show(e.data)}`);
-    case "minItems":
-    case "minLength":
-    case "minProperties":
-      return at("must not be empty");
-    case "uniqueItems":
-      return at(`${show((e.data as unknown[])[Number(e.params.j)])} appears twice`);
-    case "pattern":
-      return at(`a token must be non-empty and without white space, got ${show(e.data)}`);
-    case "oneOf":
-      if (where === "prior") return at(`must be a preset (${Object.keys(PRIOR_PRESETS).map(show).join(", ")}) or an object of terminal probabilities, got ${show(e.data)}`);
-      if (where === "finetuning.labels") return at(`must be "natural", "uniform" or {"min": M, "max": N}, got ${show(e.data)}`);
-      return at(e.message ?? "does not match the schema");
-    default:
-      return at(e.message ?? `fails ${e.keyword}`);
-  }
+  if (e.keyword === "required") return at("missing", [where, String(e.params.missingProperty)].filter((x) => x !== "").join("."));
+  if (e.keyword === "additionalProperties" && where === "families") return at(`unknown task family (the families are ${FAMILIES.join(", ")})`, `families.${String(e.params.additionalProperty)}`);
+  if (e.keyword === "enum" && where === "finetuning.family") return at(`must be "C" (Counter) or "I" (Indexer), the families the paper fine-tunes, got ${show(e.data)}`);
+  if (e.keyword === "pattern") return at(`a token must be non-empty and without white space, got ${show(e.data)}`);
+  if (e.keyword === "minProperties") return at("must not be empty");
+  if (e.keyword === "oneOf" && where === "prior") return at(`must be a preset (${Object.keys(PRIOR_PRESETS).map(show).join(", ")}) or an object of terminal probabilities, got ${show(e.data)}`);
+  if (e.keyword === "oneOf" && where === "finetuning.labels") return at(`must be "natural", "uniform" or {"min": M, "max": N}, got ${show(e.data)}`);
+  return schemaErrorMessage(e, root);
 }
 
 /** The error ajv reports first can be a branch of a oneOf; the oneOf itself reads better. */
@@ -248,7 +216,7 @@ export function defaultLabelRange(family: "C" | "I", operand2: number, q: number
  */
 export function parsePcfgTaskConfig(json: unknown, file: string, sources?: Map<string, string>): PcfgTaskConfig {
   const validate = validator();
-  if (!validate(json)) throw new UsageError(`${file}: ${validate.errors?.length ? schemaMessage(firstError(validate.errors)) : "not a valid task config"}`);
+  if (!validate(json)) throw new UsageError(`${file}: ${validate.errors?.length ? schemaMessage(firstError(validate.errors), json) : "not a valid task config"}`);
   const fail = (field: string, reason: string): never => {
     throw new UsageError(`${file}: ${field}: ${reason}`);
   };
