@@ -32,37 +32,56 @@ export interface GrammarStats {
 
 export const MAX_DISTRIBUTION_LENGTH = 100_000;
 
-/** Solves (I - M) X = B for several right-hand sides by Gaussian elimination with partial pivoting. */
+/**
+ * Solves x = b + M x for several right-hand sides b at once, one strongly connected component at
+ * a time in children-first order: a component's outside children are already solved, so only
+ * components that are really cyclic need Gaussian elimination, and only on their own size. An
+ * acyclic grammar costs one pass over its rules.
+ */
 function solve(rows: readonly Map<number, number>[], idx: readonly number[], rhs: number[][]): number[][] {
-  const n = idx.length;
-  const local = new Map(idx.map((v, i) => [v, i]));
-  const a: Float64Array[] = idx.map((v, i) => {
-    const row = new Float64Array(n);
-    row[i] = 1;
-    for (const [w, p] of rows[v]!) {
-      const j = local.get(w);
-      if (j !== undefined) row[j]! -= p;
+  const inScope = new Set(idx);
+  const x = rhs.map(() => new Float64Array(rows.length));
+  const pos = new Map(idx.map((v, i) => [v, i]));
+  // Tarjan emits components children first.
+  for (const comp of stronglyConnected(rows)) {
+    if (!inScope.has(comp[0]!)) continue;
+    const local = new Map(comp.map((v, i) => [v, i]));
+    const n = comp.length;
+    const a: Float64Array[] = comp.map((v, i) => {
+      const row = new Float64Array(n);
+      row[i] = 1;
+      for (const [w, p] of rows[v]!) {
+        const j = local.get(w);
+        if (j !== undefined) row[j]! -= p;
+      }
+      return row;
+    });
+    const b = rhs.map((r, k) =>
+      Float64Array.from(comp, (v) => {
+        let acc = r[pos.get(v)!]!;
+        for (const [w, p] of rows[v]!) if (!local.has(w)) acc += p * x[k]![w]!;
+        return acc;
+      }),
+    );
+    for (let col = 0; col < n; col++) {
+      let piv = col;
+      for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[piv]![col]!)) piv = r;
+      [a[col], a[piv]] = [a[piv]!, a[col]!];
+      for (const v of b) [v[col], v[piv]] = [v[piv]!, v[col]!];
+      const d = a[col]![col]!;
+      for (let r = 0; r < n; r++) {
+        if (r === col) continue;
+        const f = a[r]![col]! / d;
+        if (f === 0) continue;
+        const ar = a[r]!;
+        const ac = a[col]!;
+        for (let k = col; k < n; k++) ar[k]! -= f * ac[k]!;
+        for (const v of b) v[r]! -= f * v[col]!;
+      }
     }
-    return row;
-  });
-  const b = rhs.map((r) => Float64Array.from(r));
-  for (let col = 0; col < n; col++) {
-    let piv = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[piv]![col]!)) piv = r;
-    [a[col], a[piv]] = [a[piv]!, a[col]!];
-    for (const v of b) [v[col], v[piv]] = [v[piv]!, v[col]!];
-    const d = a[col]![col]!;
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = a[r]![col]! / d;
-      if (f === 0) continue;
-      const ar = a[r]!;
-      const ac = a[col]!;
-      for (let k = col; k < n; k++) ar[k]! -= f * ac[k]!;
-      for (const v of b) v[r]! -= f * v[col]!;
-    }
+    comp.forEach((v, i) => b.forEach((bk, k) => (x[k]![v] = bk[i]! / a[i]![i]!)));
   }
-  return b.map((v) => Array.from(v, (x, i) => x / a[i]![i]!));
+  return x.map((xk) => idx.map((v) => xk[v]!));
 }
 
 /** Nonterminals ordered so that every one comes after all it can derive (acyclic grammars only). */

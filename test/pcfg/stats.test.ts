@@ -110,3 +110,16 @@ it("recursive grammars: exact mean and sd from the linear systems, unbounded max
   expect(s.acyclic).toBe(false);
   expect(s.spectralRadius).toBeCloseTo(0.5, 12);
 });
+
+it("long chains of recursive nonterminals: solved component by component, exactly", () => {
+  // N_k -> 'a' N_{k+1} [0.5] | N_k 'b' [0.3] | 'c' [0.2], the last N -> 'c': E = (1 + 0.5 E') / 0.7,
+  // whose fixed point is 5; the chain's start converges to it from the end's E = 1.
+  const n = 500;
+  const src = Array.from({ length: n }, (_, k) => (k < n - 1 ? `N${k} -> 'a' N${k + 1} [0.5] | N${k} 'b' [0.3] | 'c' [0.2]` : `N${k} -> 'c' [1]`)).join("\n");
+  const s = grammarStats(grammarOf(src));
+  let e = 1;
+  for (let k = n - 2; k >= 0; k--) e = (1 + 0.5 * e) / 0.7;
+  expect(s.length.mean).toBeCloseTo(e, 9);
+  expect(s.length.min).toBe(1);
+  expect(s.acyclic).toBe(false);
+});
