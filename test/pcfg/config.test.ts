@@ -41,6 +41,7 @@ describe("bad task configs", () => {
     ["extra token operand", { grammar: GRAMMAR, pretraining: { count: 1 }, families: { C: { extraTokens: [{ token: "<J>", operands: ["q"] }] } } }, 'task.json: families.C.extraTokens[0].operands[0]: "q" is not a terminal'],
     ["labels too wide", ft({ labels: { min: 1, max: 25 } }), "task.json: finetuning.labels.max: 25 is too large: count(b) = 25 and count(a) = 24 do not fit in the last 40 tokens"],
     ["labels inverted", ft({ labels: { min: 9, max: 3 } }), "task.json: finetuning.labels: min 9 is more than max 3"],
+    ["one label, uncorrelated sets", ft({ labels: { min: 7, max: 7 } }), "task.json: finetuning.labels: a single label (7) leaves no uncorrelated value for r(x; a) in sets with C < 1"],
     ["q zero", ft({ q: 0 }), "task.json: finetuning.q: must not be 0"],
     ["counts", ft({ count: 0 }), "task.json: finetuning.count: must be >= 1, got 0"],
     ["fraction", ft({ cTrain: [0, 1.5] }), "task.json: finetuning.cTrain[1]: must be <= 1, got 1.5"],

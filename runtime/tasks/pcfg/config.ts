@@ -324,6 +324,8 @@ export function parsePcfgTaskConfig(json: unknown, file: string, sources?: Map<s
         if (range.min < least) fail("finetuning.labels.min", `${range.min} is too small: the ${operand2}th-last ${oFt} and ${oPt} at indices ${Math.abs(q)} apart need at least ${least} positions`);
         if (range.max > window - Math.max(0, -q)) fail("finetuning.labels.max", `${range.max} is beyond the window of ${window} tokens`);
       }
+      const fractions = [...(ft.cTrain ?? [0, 1]), ...(ft.cTest ?? [])];
+      if (range.min === range.max && fractions.some((f) => f < 1)) fail("finetuning.labels", `a single label (${range.min}) leaves no uncorrelated value for r(x; ${oPt}) in sets with C < 1; widen the range`);
       labels = { kind: "uniform", ...range };
     }
     finetuning = {

@@ -114,6 +114,9 @@ export function finetuneSample(gen: TaskGenerator, spec: FinetuneSpec, correlate
   const terminals = gen.setup.grammar.terminals.length;
   const fillers = Array.from({ length: terminals }, (_, i) => i).filter((i) => i !== spec.oPt && i !== spec.oFt);
   const text = new Int32Array(gen.setup.window);
+  if (!correlated && spec.labels.kind === "uniform" && spec.labels.min === spec.labels.max) {
+    throw new Error("no uncorrelated sample can be made from a single label value");
+  }
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     gen.text.draw(rng, text);
     let t: number;
