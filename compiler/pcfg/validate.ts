@@ -10,7 +10,7 @@
 import type * as A from "./ast.js";
 import type { SourceRange } from "../language/ast.js";
 import type { Diagnostic } from "../language/diagnostics.js";
-import { closestName } from "../interpreter/interpreter.js";
+import { closestName } from "../common/closestName.js";
 import { CONSISTENCY_BOUND, spectralRadius } from "./consistency.js";
 import { PROBABILITY_EPSILON, liveRules, quoteTerminal, reachable, type Grammar, type Rule, type Sym } from "./grammar.js";
 

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../../language/diagnostics.js";
-import { writeFileAtomic } from "../../model/atomicWrite.js";
+import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { probabilityShorterThan } from "../../pcfg/stats.js";
 import { progressBar } from "../progress.js";
 import { makeRng, type Rng } from "../../../runtime/random.js";
