@@ -179,6 +179,48 @@ program
   .command("__experiment-worker", { hidden: true })
   .action(() => runCommand(async () => (await import("./commands/experiment.js")).experimentWorker()));
 
+const pcfg = program
+  .command("pcfg")
+  .description("probabilistic context-free grammars (.pcfg, a superset of NLTK's PCFG text) and the paper's PCFG tasks");
+
+pcfg
+  .command("check")
+  .description("parse and check a grammar; prints its diagnostics (errors and warnings) only")
+  .argument("<file>", "a .pcfg grammar, e.g. grammars/jain2023-fig14.pcfg")
+  .action((file: string) => runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgCheck(file, sources)));
+
+pcfg
+  .command("info")
+  .description("exact statistics of a grammar: symbols, rules, spectral radius, string length mean/sd/min/max, length histogram")
+  .argument("<file>", "a .pcfg grammar")
+  .option("--window <w>", "report the share of strings shorter than this task window (default 250)")
+  .option("--json", "print the statistics as one JSON object")
+  .action((file: string, opts: { window?: string; json?: boolean }) =>
+    runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgInfo(file, opts, sources)),
+  );
+
+pcfg
+  .command("sample")
+  .description("draw seeded strings from a grammar, one per line (terminals separated by spaces)")
+  .argument("<file>", "a .pcfg grammar")
+  .option("-n <n>", "how many strings (default 10)")
+  .option("--seed <s>", "seed; the same seed gives the same strings everywhere (default 0)")
+  .option("--tree", "print derivation trees instead: (s (r ...) 'a') per line, or {\"tree\": [...]} with --jsonl")
+  .option("--jsonl", "one JSON array of terminals per line (one {\"tree\"} object with --tree)")
+  .action((file: string, opts: { n?: string; seed?: string; tree?: boolean; jsonl?: boolean }) =>
+    runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgSample(file, opts, sources)),
+  );
+
+pcfg
+  .command("data")
+  .description("make the paper's PCFG task samples from a task config: pretraining samples and fine-tuning sets with a planted correlation, with label histograms, majority baselines and TV distances")
+  .argument("<taskconfig>", "a task config (see docs/pcfg.md), e.g. experiments/pcfg/counter-data.json")
+  .option("--out <dir>", "write vocab.json, pretraining.jsonl and ft-train-cC.jsonl / ft-test-cC.jsonl there (one JSON sample per line)")
+  .option("--seed <s>", "override the config's seed")
+  .action((config: string, opts: { out?: string; seed?: string }) =>
+    runCommand(async (sources) => (await import("./commands/pcfgData.js")).pcfgData(config, opts, sources)),
+  );
+
 program
   .command("fuzz")
   .description("differential fuzzing: generate programs, compile them, and compare every engine with the interpreter")

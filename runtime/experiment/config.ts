@@ -187,7 +187,7 @@ function fieldPath(root: unknown, pointer: string, extraKey?: string): string {
   return out;
 }
 
-function schemaErrorMessage(e: ErrorObject, root: unknown): string {
+export function schemaErrorMessage(e: ErrorObject, root: unknown): string {
   const where = fieldPath(root, e.instancePath);
   const at = (reason: string, field = where) => (field === "" ? reason : `${field}: ${reason}`);
   switch (e.keyword) {
