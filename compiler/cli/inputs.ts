@@ -1,10 +1,17 @@
 // Reading user inputs for `run`, `exec` and `verify`: JSON arrays of tokens, one on the command
 // line or one per line of a JSONL file. Every problem names the argument or file:line.
-import * as fs from "node:fs";
 import { UsageError } from "../language/diagnostics.js";
+import { readBoundedText } from "../model/boundedRead.js";
 import { atomFromJson, type Atom } from "../rasp/values.js";
 
 export const MAX_INPUT_LENGTH = 100_000;
+/** An inputs file past this is no batch anyone meant to run. */
+const MAX_INPUTS_FILE_BYTES = 256 * 1024 * 1024;
+
+/** The text of an inputs file; FIFOs, devices and huge files are refused (boundedRead.ts). */
+export function readInputsText(file: string): string {
+  return readBoundedText(file, "an inputs file (JSON lines)", MAX_INPUTS_FILE_BYTES);
+}
 
 /** Parses one input; `where` names it in errors ("--input", "inputs.jsonl:3"). */
 export function parseInput(text: string, where: string): Atom[] {
@@ -27,12 +34,7 @@ export function parseInput(text: string, where: string): Atom[] {
 
 /** Reads a JSONL file of inputs; blank lines are skipped. */
 export function readInputsFile(file: string): Atom[][] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(`${file}: cannot read the inputs file`);
-  }
+  const text = readInputsText(file);
   const inputs: Atom[][] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === "") return;

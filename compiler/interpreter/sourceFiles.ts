@@ -1,7 +1,8 @@
 // Reading program files: strict UTF-8, so a binary or mis-encoded file gets a clear reason
-// instead of a parse of replacement characters.
-import * as fs from "node:fs";
+// instead of a parse of replacement characters. The read is bounded (boundedRead.ts): a FIFO,
+// a device or a huge file is refused before it can hang or exhaust memory.
 import { UsageError } from "../language/diagnostics.js";
+import { readBoundedFile } from "../model/boundedRead.js";
 
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
@@ -22,19 +23,6 @@ export function decodeSource(file: string, bytes: Uint8Array): string {
   }
 }
 
-/** Checks that a user-named file exists, is a file, and is not absurdly large; one-line reasons. */
-export function checkUserFile(file: string, kind: string, maxBytes: number, sizeText: string): void {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new UsageError(`${file}: no such file`);
-  }
-  if (stat.isDirectory()) throw new UsageError(`${file}: is a directory, not ${kind}`);
-  if (stat.size > maxBytes) throw new UsageError(`${file}: larger than ${sizeText}; not ${kind}`);
-}
-
 export function readSourceFile(file: string): string {
-  checkUserFile(file, "a RASP program", MAX_SOURCE_BYTES, "16 MiB");
-  return decodeSource(file, fs.readFileSync(file));
+  return decodeSource(file, readBoundedFile(file, "a RASP program", MAX_SOURCE_BYTES));
 }

@@ -15,6 +15,7 @@ import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/interpreter/interpreter.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
+import { readBoundedText } from "../../compiler/model/boundedRead.js";
 import { jsonSyntaxError } from "./jsonSyntax.js";
 import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS, type PresetName } from "./presets.js";
 
@@ -79,6 +80,9 @@ export type ExperimentFile = DeepPartial<Omit<ExperimentConfig, "task">> & {
   readonly $schema?: string;
   readonly description?: string;
 };
+
+/** A config is a few hundred bytes; past this it is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const DEFAULT_PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "ScrFT"];
 const DEFAULT_OPERAND_VARIABLE: Readonly<Record<TaskName, string>> = { counter: "operand", max_identifier: "o_pt" };
@@ -401,16 +405,7 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
  * `overrides` replace top-level fields of the file (the command line's --engine and --backend).
  */
 export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}): ExperimentConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UsageError(`${file}: no such file`);
-    if (code === "EISDIR") throw new UsageError(`${file}: is a folder, not a config file`);
-    throw new UsageError(`${file}: cannot read the config file${code ? ` (${code})` : ""}`);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = readBoundedText(file, "an experiment config", MAX_CONFIG_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);

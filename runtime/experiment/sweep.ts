@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { readBoundedText } from "../../compiler/model/boundedRead.js";
 import { writeModel } from "../../compiler/model/modelFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { vocabOf } from "../tasks/data.js";
@@ -59,7 +60,8 @@ export type WorkerMessage =
 async function compileModels(c: ExperimentConfig, sweepDir: string): Promise<void> {
   const { loadProgram, outputSOp } = await import("../../compiler/interpreter/program.js");
   const { compileSOp } = await import("../../compiler/compiler/compile.js");
-  const text = fs.readFileSync(c.program, "utf8");
+  const { readSourceFile } = await import("../../compiler/interpreter/sourceFiles.js");
+  const text = readSourceFile(c.program);
   const build = (operand: string | number): CompiledModel => {
     const program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]));
     return compileSOp(outputSOp(program), { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}) }, { file: c.program, text, sop: "out" });
@@ -88,7 +90,7 @@ function prepareFolder(o: SweepOptions, dir: string): void {
     if (o.force) fs.rmSync(dir, { recursive: true, force: true });
     else if (!o.resume) throw new UsageError(`${dir} already exists; pass --resume to continue that sweep or --force to start it again`);
     else if (fs.existsSync(configFile)) {
-      const before = JSON.parse(fs.readFileSync(configFile, "utf8")) as unknown;
+      const before = JSON.parse(readBoundedText(configFile, "a sweep's experiment.json", 1024 * 1024)) as unknown;
       const d = firstDifference(before, JSON.parse(JSON.stringify(o.config)));
       if (d) throw new UsageError(`${dir}: the config differs from the one this sweep started with (${d}); use --force to start again, or another name`);
     }

@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { readBoundedText } from "../../compiler/model/boundedRead.js";
 import { makeDataset, type TaskSpec } from "../tasks/data.js";
 import { makeRng } from "../random.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
@@ -115,10 +116,12 @@ export interface TrainRunOptions {
   readonly onProgress?: (step: number, total: number, last: MetricsRecord | null) => void;
 }
 
+/** One record per evaluation: even a million of them stay well under this. */
+const MAX_METRICS_BYTES = 256 * 1024 * 1024;
+
 function readMetrics(file: string): MetricsRecord[] {
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, "utf8")
+  return readBoundedText(file, "a metrics file (JSON lines)", MAX_METRICS_BYTES)
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as MetricsRecord);

@@ -399,7 +399,7 @@ describe("config files", () => {
   it("a missing file or a folder is named", () => {
     const missing = path.join(tmp, "nowhere", "exp.json");
     expect(failure(() => loadExperimentConfig(missing))).toBe(`${missing}: no such file`);
-    expect(failure(() => loadExperimentConfig(tmp))).toBe(`${tmp}: is a folder, not a config file`);
+    expect(failure(() => loadExperimentConfig(tmp))).toBe(`${tmp}: is a directory, not an experiment config`);
   });
 
   // The scanner that places JSON errors must agree with JSON.parse on what is JSON at all.

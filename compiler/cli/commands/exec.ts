@@ -3,11 +3,10 @@
 // outputs, the way `run` shows the interpreter's. With --trace, also every head's attention pattern
 // and, after every sublayer, the residual stream read back as s-ops (with --json: the raw residual
 // streams too).
-import * as fs from "node:fs";
 import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
 import type { Atom } from "../../rasp/values.js";
-import { parseInput } from "../inputs.js";
+import { parseInput, readInputsText } from "../inputs.js";
 import { createRunner, type EngineName } from "../../../runtime/runModel.js";
 import { makeTokenizer } from "../../../runtime/tokenize.js";
 import { traceSequence, type Trace } from "../../../runtime/trace.js";
@@ -26,12 +25,7 @@ export interface ExecOptions {
 function readInputs(opts: ExecOptions): { input: Atom[]; where: string }[] {
   if (opts.input !== undefined) return [{ input: parseInput(opts.input, "--input"), where: "--input" }];
   const file = opts.inputs!;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(`${file}: cannot read the inputs file`);
-  }
+  const text = readInputsText(file);
   const out: { input: Atom[]; where: string }[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === "") return;
