@@ -7,6 +7,7 @@
 //   OUT/NAME/models/{pt,ft}.json the compiled O_PT and O_FT models
 //   OUT/NAME/runs/ID/            config.json, metrics.jsonl, checkpoint.json, summary.json
 //   OUT/NAME/sweep.csv, sweep.md the tables
+//   OUT/NAME.lock                while the sweep runs: who holds the folder (sweepLock.ts)
 import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -23,6 +24,8 @@ import { planRuns, type PlannedRun } from "./plan.js";
 import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, threadsPerRun } from "./runOne.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
 import { SweepDisplay } from "./display.js";
+import { exitWithParent } from "./parentWatch.js";
+import { SweepLock } from "./sweepLock.js";
 
 export interface SweepOptions {
   readonly config: ExperimentConfig;
@@ -105,10 +108,11 @@ function writeTables(c: ExperimentConfig, dir: string, results: readonly RunResu
 }
 
 /** Runs one planned run in a worker process; resolves with its summary. */
-function runInWorker(script: string, req: WorkerRequest, onProgress: (m: Extract<WorkerMessage, { type: "progress" }>) => void, children: Set<ChildProcess>): Promise<RunSummary> {
+function runInWorker(script: string, req: WorkerRequest, onProgress: (m: Extract<WorkerMessage, { type: "progress" }>) => void, children: Set<ChildProcess>, lock: SweepLock): Promise<RunSummary> {
   return new Promise((resolve, reject) => {
     const child = fork(script, ["__experiment-worker"], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
     children.add(child);
+    if (child.pid !== undefined) lock.addWorker(child.pid);
     let settled = false;
     let stderr = "";
     child.stderr?.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
@@ -132,11 +136,21 @@ function runInWorker(script: string, req: WorkerRequest, onProgress: (m: Extract
 
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const c = o.config;
-  const log = o.log ?? ((line: string) => process.stderr.write(line + "\n"));
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${o.jobs}`);
   if (o.jobs > 1 && !o.workerScript) throw new Error("runSweep: jobs > 1 needs a workerScript");
   const dir = path.join(o.outDir, c.name);
   const runs = planRuns(c);
+  const lock = SweepLock.acquire(dir);
+  try {
+    return await sweepLocked(o, dir, runs, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], lock: SweepLock): Promise<SweepResult> {
+  const c = o.config;
+  const log = o.log ?? ((line: string) => process.stderr.write(line + "\n"));
   prepareFolder(o, dir);
   if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) await compileModels(c, dir);
 
@@ -149,14 +163,21 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const threads = threadsPerRun(c, o.jobs, os.availableParallelism());
   const display = new SweepDisplay(runs, pending, log);
   const children = new Set<ChildProcess>();
-  // Checkpoints are written atomically, so stopping anywhere is safe; say how to go on.
-  const stopChildren = (): void => {
+  // Checkpoints are written atomically, so stopping anywhere is safe; say how to go on. The workers
+  // are waited for (a second at most) so that the lock is released only when nobody writes.
+  const stopChildren = (signal: NodeJS.Signals): void => {
     children.forEach((ch) => ch.kill("SIGTERM"));
     display.close();
     process.stderr.write(`\ninterrupted; continue with the same command and --resume (${dir})\n`);
-    process.exit(130);
+    const leave = () => process.exit(signal === "SIGTERM" ? 143 : 130);
+    const waits = [...children].map((ch) => new Promise((res) => (ch.exitCode !== null || ch.signalCode !== null ? res(null) : ch.once("exit", res))));
+    void Promise.race([Promise.all(waits), new Promise((res) => setTimeout(res, 1000))]).then(() => {
+      children.forEach((ch) => ch.kill("SIGKILL"));
+      leave();
+    });
   };
   process.once("SIGINT", stopChildren);
+  process.once("SIGTERM", stopChildren);
 
   const isReady = (r: PlannedRun): boolean => r.start.kind !== "run" || results.get(r.start.id)!.summary !== null || results.get(r.start.id)!.note !== undefined;
   const execute = async (r: PlannedRun): Promise<void> => {
@@ -174,7 +195,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const summary =
         o.jobs === 1
           ? await runOne({ config: c, sweepDir: dir, run: r, threads, resume, onProgress: (step, total, last) => display.progress(r, step, total, last) })
-          : await runInWorker(o.workerScript!, { config: c, sweepDir: dir, runId: r.id, threads, resume }, (m) => display.progress(r, m.step, m.total, m.last), children);
+          : await runInWorker(o.workerScript!, { config: c, sweepDir: dir, runId: r.id, threads, resume }, (m) => display.progress(r, m.step, m.total, m.last), children, lock);
       results.set(r.id, { run: r, summary });
       display.finish(r, summary);
     } catch (err) {
@@ -202,6 +223,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     }
   } finally {
     process.removeListener("SIGINT", stopChildren);
+    process.removeListener("SIGTERM", stopChildren);
     display.close();
   }
   writeTables(c, dir, ordered());
@@ -210,6 +232,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
 
 /** The worker side: one request in, progress and a summary out, then exit. */
 export function serveWorker(): void {
+  exitWithParent();
   process.once("message", (req: WorkerRequest) => {
     void (async () => {
       const send = (m: WorkerMessage) => new Promise<void>((res) => process.send!(m, () => res()));

@@ -59,7 +59,7 @@ describe("readBoundedFile", () => {
   });
 });
 
-describe.concurrent.runIf(hasDevZero && canFifo)("every command refuses devices and FIFOs in one line, exit 1", () => {
+describe.runIf(hasDevZero && canFifo)("every command refuses devices and FIFOs in one line, exit 1", () => {
   const cases: [string, (dir: string) => string[], RegExp][] = [
     ["check /dev/zero", () => ["check", "/dev/zero"], /^raspc: \/dev\/zero: is a character device, not a RASP program\n$/],
     ["load of /dev/zero", () => ["check", "z.rasp"], /^z\.rasp:1:6: error: cannot load "\/dev\/zero": \/dev\/zero: is a character device, not a RASP program\n/],
@@ -73,7 +73,7 @@ describe.concurrent.runIf(hasDevZero && canFifo)("every command refuses devices 
     ["experiment FIFO", () => ["experiment", "p.fifo"], /^raspc: p\.fifo: is a FIFO \(named pipe\), not an experiment config\n$/],
   ];
   for (const [name, args, expected] of cases) {
-    it(name, async () => {
+    it.concurrent(name, async () => {
       const dir = scratch({ "z.rasp": 'load "/dev/zero";\nout = tokens;\n', "f.rasp": 'load "p.fifo";\nout = tokens;\n', "ok.rasp": "out = tokens;\n" });
       makeFifo(dir, "p.fifo");
       const r = await raspc(args(dir), { cwd: dir, timeoutMs: 10_000 });
