@@ -7,7 +7,7 @@ import { ParseFailure, RaspError, fileStart } from "../language/diagnostics.js";
 import { parseProgram } from "../language/parse.js";
 import { make, isSOp, isSelector, type Affine, type SOp, type Selector } from "../rasp/ops.js";
 import { GraphEvaluator, type SelectorMatrix } from "../rasp/evaluate.js";
-import { AtomError, applyBinary, applyNegate, applyNot, atomEquals, indicator, roundHalfEven, type Atom, type AtomBinaryOp } from "../rasp/values.js";
+import { AtomError, MAX_ITEMS, MAX_ITEMS_TEXT, applyBinary, applyNegate, applyNot, atomEquals, indicator, roundHalfEven, type Atom, type AtomBinaryOp } from "../rasp/values.js";
 import { BuiltinFunction, Env, RaspDict, RaspFunction, formatValue, isAtom, kindOf, truthyValue, type ListValue, type Value } from "./values.js";
 import { installBuiltins, type Primitives } from "./builtins.js";
 import { readSourceFile } from "./sourceFiles.js";
@@ -411,13 +411,18 @@ export class Interpreter {
 
   private listBinary(e: A.BinaryExpr, left: Value, right: Value): Value {
     if (Array.isArray(left) && Array.isArray(right)) {
-      if (e.op === "+") return [...left, ...right];
+      if (e.op === "+") {
+        if (left.length + right.length > MAX_ITEMS) throw new RaspError(`list concatenation would make ${left.length + right.length} items; the limit is ${MAX_ITEMS_TEXT}`, e.opRange);
+        return [...left, ...right];
+      }
       if (e.op === "==") return valuesEqual(left, right);
       if (e.op === "!=") return !valuesEqual(left, right);
     }
     const list = Array.isArray(left) ? left : (right as ListValue);
     const other = Array.isArray(left) ? right : left;
     if (e.op === "*" && typeof other === "number" && Number.isInteger(other)) {
+      const count = list.length * Math.max(0, other);
+      if (count > MAX_ITEMS) throw new RaspError(`list repetition would make ${count} items; the limit is ${MAX_ITEMS_TEXT}`, e.opRange);
       return Array.from({ length: Math.max(0, other) }, () => list).flat();
     }
     if (e.op === "==" || e.op === "!=") return e.op === "!=";
@@ -596,7 +601,7 @@ export class Interpreter {
     const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
     if (step === 0) throw new RaspError("range() step must not be zero", e.args[2]!.range);
     const count = Math.max(0, Math.ceil((stop - start) / step));
-    if (count > 1_000_000) throw new RaspError(`range() would make ${count} items; the limit is 1,000,000`, e.range);
+    if (count > MAX_ITEMS) throw new RaspError(`range() would make ${count} items; the limit is ${MAX_ITEMS_TEXT}`, e.range);
     return Array.from({ length: count }, (_, i) => start + i * step);
   }
 
