@@ -61,7 +61,8 @@ program
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
   .addOption(setOption())
   .addOption(coldnessOption())
-  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string }) =>
+  .addOption(maxParamsOption())
+  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string; maxParams?: string }) =>
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
 
@@ -73,6 +74,11 @@ function setOption(): Option {
 /** `--coldness C` of compile and verify. */
 function coldnessOption(): Option {
   return new Option("--coldness <c>", "attention coldness (score gap between a selected and an unselected key) instead of the compiler's choice of at least 40; lower trains more easily, verify the result");
+}
+
+/** `--max-params N` of compile and verify. */
+function maxParamsOption(): Option {
+  return new Option("--max-params <n>", "the most parameters the compiled model may have, checked before any weight is built (default 50,000,000)");
 }
 
 /** `--engine ort|tfjs` of exec and verify: onnxruntime-node is the fast default for batches. */
@@ -120,8 +126,9 @@ program
   .option("--seed <s>", "seed for the random inputs (default 0)")
   .addOption(setOption())
   .addOption(coldnessOption())
+  .addOption(maxParamsOption())
   .addOption(engineOption())
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string }) =>
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string; maxParams?: string }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 

@@ -10,6 +10,7 @@ import { inferValueSets, type SOpInfo } from "./valueSets.js";
 import { allocateLayers } from "./allocateLayers.js";
 import { selectorLiterals } from "./selectorLiterals.js";
 import { assemble, layoutOf } from "./assemble.js";
+import { checkSizeBudget, DEFAULT_MAX_PARAMS, residualWidth } from "./sizeBudget.js";
 
 export interface CompileOptions {
   readonly vocab: readonly Atom[];
@@ -24,6 +25,10 @@ export interface CompileOptions {
    * every score, and every perturbation of the query/key weights, is multiplied by it.
    */
   readonly coldness?: number;
+  /** The most parameters the model may have (default DEFAULT_MAX_PARAMS); checked before any weight is built. */
+  readonly maxParams?: number;
+  /** Called as assembly builds each layer's weights, for a progress bar on long compiles. */
+  readonly onProgress?: (layersDone: number, layers: number) => void;
 }
 
 function range(n: RaspNode) {
@@ -127,6 +132,13 @@ function coldnessFor(maxLen: number, infos: ReadonlyMap<number, SOpInfo>): numbe
   return Math.max(40, 2 * Math.log(maxLen * maxAbs * 1e8));
 }
 
+/**
+ * Scores scale with the coldness, and query·key products multiply it again by the values' scale, so
+ * a huge one overflows float32 (3.4e38) in the engines; a million is already far past any use (the
+ * compiler's own choice is 40 to 60).
+ */
+export const MAX_COLDNESS = 1_000_000;
+
 function validateOptions(opts: CompileOptions): string {
   const bos = opts.bos ?? "BOS";
   if (!Number.isInteger(opts.maxLen) || opts.maxLen < 1) throw new UsageError(`--max-len must be a positive integer, got ${opts.maxLen}`);
@@ -138,6 +150,8 @@ function validateOptions(opts: CompileOptions): string {
   }
   if (opts.mlpBand !== undefined && !(opts.mlpBand > 0 && opts.mlpBand <= 0.5)) throw new UsageError(`the MLP band must be in (0, 0.5], got ${opts.mlpBand}`);
   if (opts.coldness !== undefined && !(Number.isFinite(opts.coldness) && opts.coldness > 0)) throw new UsageError(`--coldness must be a positive number, got ${opts.coldness}`);
+  if (opts.coldness !== undefined && opts.coldness > MAX_COLDNESS) throw new UsageError(`--coldness must be at most 1,000,000 (larger scores overflow float32), got ${opts.coldness}`);
+  if (opts.maxParams !== undefined && !(Number.isSafeInteger(opts.maxParams) && opts.maxParams > 0)) throw new UsageError(`--max-params must be a positive integer, got ${opts.maxParams}`);
   return bos;
 }
 
@@ -212,9 +226,17 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
     }
   }
   refuseHugeMlps(graph, infos, mlps, scratchDirs.length);
+  const output = infos.get(graph.output.id)!;
+  checkSizeBudget(
+    {
+      dModel: residualWidth(infos, scratchDirs.length), layers: allocation.layers, vocab: opts.vocab.length, maxLen: opts.maxLen, heads, mlps,
+      outputs: output.encoding === "numerical" ? 1 : output.values.filter((v) => v !== null).length,
+    },
+    opts.maxParams ?? DEFAULT_MAX_PARAMS,
+  );
   return assemble({
     nodes: graph.nodes, names: graph.names, infos, allocation, heads, mlps, scratchDirs,
-    output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source,
+    output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
 }
 
@@ -257,8 +279,7 @@ function refuseNumericalNone(graph: Graph, infos: ReadonlyMap<number, SOpInfo>):
 export const MAX_MLP_WEIGHTS = 30_000_000;
 
 function refuseHugeMlps(graph: Graph, infos: ReadonlyMap<number, SOpInfo>, mlps: ReadonlyMap<number, MlpSpec[]>, scratch: number): void {
-  let d = 2 + scratch;
-  for (const info of infos.values()) d += info.encoding === "numerical" ? 1 : info.values.filter((v) => v !== null).length;
+  const d = residualWidth(infos, scratch);
   for (const parts of mlps.values()) {
     const hidden = parts.reduce((a, p) => a + p.hidden, 0);
     if (2 * d * hidden <= MAX_MLP_WEIGHTS) continue;

@@ -133,6 +133,9 @@ function checkConsistency(m: CompiledModel): void {
       if (atomEquals(m.vocab[i]!, m.vocab[j]!)) fail(`vocab[${i}]`, `${JSON.stringify(m.vocab[i])} repeats vocab[${j}] (${JSON.stringify(m.vocab[j])})`);
     }
   }
+  // An input token equal to BOS would be read as the start of the sequence (compile refuses it too).
+  const bosAt = m.vocab.findIndex((t) => t === m.bos);
+  if (bosAt >= 0) fail("bos", `"${m.bos}" is also vocab[${bosAt}]; the BOS token must differ from every input token`);
   const seen = new Map<string, number>();
   m.residual.forEach((name, i) => {
     const prev = seen.get(name);

@@ -122,7 +122,8 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     q: { type: "integer" },
     length: integerAtLeast(2),
     maxLen: integerAtLeast(2),
-    coldness: { type: ["number", "null"], exclusiveMinimum: 0 },
+    // The compiler's MAX_COLDNESS: larger scores overflow float32.
+    coldness: { type: ["number", "null"], exclusiveMinimum: 0, maximum: 1_000_000 },
     // makeRng keeps 32 bits of the seed; a larger one would silently alias a smaller one.
     seed: { type: "integer", minimum: 0, maximum: 4294967295 },
     protocols: { type: "array", items: { enum: PROTOCOLS }, minItems: 1, uniqueItems: true },

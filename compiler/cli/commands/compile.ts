@@ -13,8 +13,9 @@ export async function compile(file: string, opts: CompileCommandOptions, sources
   const vocab = parseVocab(opts.vocab);
   const maxLen = parsePositiveInt(opts.maxLen, "--max-len");
   const coldness = parseColdness(opts.coldness);
+  const maxParams = opts.maxParams === undefined ? undefined : parsePositiveInt(opts.maxParams, "--max-params");
   const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set));
-  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos, coldness);
+  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos, coldness, maxParams);
   writeModel(opts.output, model);
   const lines = [`compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)} -> ${path.normalize(opts.output)}`, ...summaryLines(model)];
   process.stdout.write(lines.join("\n") + "\n");

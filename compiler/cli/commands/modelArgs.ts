@@ -8,6 +8,7 @@ import type { CompiledModel } from "../../model/types.js";
 import { formatCount, modelStats } from "../../model/stats.js";
 import type { SOp } from "../../rasp/ops.js";
 import { atomFromJson, formatAtom, type Atom } from "../../rasp/values.js";
+import { progressBar, type ProgressBar } from "../progress.js";
 
 export interface CompileArgs {
   readonly vocab: string;
@@ -18,6 +19,8 @@ export interface CompileArgs {
   readonly set?: readonly string[];
   /** `--coldness C`: the attention coldness instead of the compiler's choice. */
   readonly coldness?: string;
+  /** `--max-params N`: the size budget instead of the compiler's default. */
+  readonly maxParams?: string;
 }
 
 /** `--coldness C`: a positive number, or undefined when not given. */
@@ -108,21 +111,45 @@ export function loadTarget(file: string, sopName: string, sources: Map<string, s
 }
 
 /** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
-export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number): Promise<{ model: CompiledModel; seconds: number }> {
+export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number, maxParams?: number): Promise<{ model: CompiledModel; seconds: number }> {
   const { compileSOp } = await import("../../compiler/compile.js");
   const start = performance.now();
-  const opts = { vocab, maxLen, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}) };
-  const model = compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName });
-  return { model, seconds: (performance.now() - start) / 1000 };
+  // A compile that takes over a second shows its layers being built (on a terminal only).
+  let bar: ProgressBar | null = null;
+  const onProgress = (done: number, total: number): void => {
+    bar ??= progressBar("compile: layers", total, 0, Math.max(0, 1000 - (performance.now() - start)));
+    bar.update(done);
+  };
+  const opts = { vocab, maxLen, onProgress, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}), ...(maxParams !== undefined ? { maxParams } : {}) };
+  try {
+    const model = compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName });
+    return { model, seconds: (performance.now() - start) / 1000 };
+  } finally {
+    (bar as ProgressBar | null)?.finish();
+  }
+}
+
+/** `1, 2, 0 ×997`: a per-layer list with runs of three or more equal values shortened, so a deep
+ * model's summary stays a line. */
+export function compactList(xs: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j < xs.length && xs[j] === xs[i]) j++;
+    if (j - i >= 3) out.push(`${xs[i]} ×${j - i}`);
+    else for (let k = i; k < j; k++) out.push(String(xs[k]));
+    i = j;
+  }
+  return out.join(", ");
 }
 
 /** Two or three lines: layers, heads, d_model, MLP widths, parameters. */
 export function summaryLines(model: CompiledModel, indent = "  "): string[] {
   const s = modelStats(model);
-  const perLayer = s.layers > 0 ? ` (per layer: ${s.headsPerLayer.join(", ")})` : "";
+  const perLayer = s.layers > 0 ? ` (per layer: ${compactList(s.headsPerLayer)})` : "";
   return [
     `${indent}layers ${s.layers}, heads ${s.heads}${perLayer}, d_model ${s.dModel}`,
-    `${indent}MLP hidden widths: ${s.mlpHidden.length > 0 ? s.mlpHidden.join(", ") : "none"}`,
+    `${indent}MLP hidden widths: ${s.mlpHidden.length > 0 ? compactList(s.mlpHidden) : "none"}`,
     `${indent}parameters: ${formatCount(s.params)} (embeddings ${formatCount(s.paramsBy.embedding)}, attention ${formatCount(s.paramsBy.attention)}, MLPs ${formatCount(s.paramsBy.mlp)}, unembedding ${formatCount(s.paramsBy.unembedding)})`,
   ];
 }

@@ -48,6 +48,8 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   }
   if (opts.model !== undefined && opts.coldness !== undefined) throw new UsageError("--coldness applies when compiling; a --model file was compiled already");
   const coldness = parseColdness(opts.coldness);
+  if (opts.model !== undefined && opts.maxParams !== undefined) throw new UsageError("--max-params applies when compiling; a --model file was compiled already");
+  const maxParams = opts.maxParams === undefined ? undefined : parsePositiveInt(opts.maxParams, "--max-params");
   const given = opts.model !== undefined ? readModel(opts.model) : null;
   const vocab = given ? given.vocab : parseVocab(opts.vocab!);
   const maxLen = given ? given.maxLen : parsePositiveInt(opts.maxLen!, "--max-len");
@@ -71,7 +73,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
     for (let n = 1, arrangements = 1; n <= Math.min(maxLen, vocab.length); n++) total += arrangements *= vocab.length - n + 1;
   }
   const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set));
-  const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos, coldness);
+  const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos, coldness, maxParams);
   const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
   const origin = given ? `read ${opts.model}` : `compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}`;
