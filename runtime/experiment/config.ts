@@ -100,6 +100,12 @@ const PATTERN_REASONS: Readonly<Record<string, string>> = {
 };
 
 const integerAtLeast = (minimum: number) => ({ type: "integer", minimum });
+// Sizes past these cannot finish (or fit in memory) on any machine this runs on: 1e7 steps is days
+// even at the engines' best rate; a batch of 16,384 sequences is already GPU-sized.
+const MAX_LENGTH = 512;
+const MAX_BATCH = 16_384;
+const MAX_EVAL_SAMPLES = 1_000_000;
+const iterations = { ...integerAtLeast(1), maximum: 10_000_000 };
 const learningRates = { type: "array", items: { type: "number", exclusiveMinimum: 0 }, uniqueItems: true };
 const section = (properties: Record<string, object>) => ({ type: "object", additionalProperties: false, properties });
 
@@ -120,8 +126,9 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     oPt: { type: ["string", "number"] },
     oFt: { type: ["string", "number"] },
     q: { type: "integer" },
-    length: integerAtLeast(2),
-    maxLen: integerAtLeast(2),
+    // The compiler's limit on max length.
+    length: { ...integerAtLeast(2), maximum: MAX_LENGTH },
+    maxLen: { ...integerAtLeast(2), maximum: MAX_LENGTH },
     // The compiler's MAX_COLDNESS: larger scores overflow float32.
     coldness: { type: ["number", "null"], exclusiveMinimum: 0, maximum: 1_000_000 },
     // makeRng keeps 32 bits of the seed; a larger one would silently alias a smaller one.
@@ -129,9 +136,9 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     protocols: { type: "array", items: { enum: PROTOCOLS }, minItems: 1, uniqueItems: true },
     engine: { enum: Object.keys(ENGINE_BACKENDS) },
     backend: { enum: [...new Set(Object.values(ENGINE_BACKENDS).flat())] },
-    threads: integerAtLeast(0),
+    threads: { ...integerAtLeast(0), maximum: 1024 },
     training: section({
-      batchSize: integerAtLeast(1),
+      batchSize: { ...integerAtLeast(1), maximum: MAX_BATCH },
       momentum: { type: "number", minimum: 0, exclusiveMaximum: 1 },
       warmupFraction: { type: "number", minimum: 0, maximum: 1 },
       finalLrFraction: { type: "number", exclusiveMinimum: 0, maximum: 1 },
@@ -141,12 +148,12 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     ft: section({
       learningRates,
       cTrain: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, uniqueItems: true },
-      iterations: integerAtLeast(1),
+      iterations,
     }),
-    reft: section({ fromLearningRates: learningRates, learningRates, iterations: integerAtLeast(1) }),
-    randft: section({ learningRates, iterations: integerAtLeast(1) }),
-    scrft: section({ learningRates, iterations: integerAtLeast(1) }),
-    eval: section({ every: integerAtLeast(1), samples: integerAtLeast(1) }),
+    reft: section({ fromLearningRates: learningRates, learningRates, iterations }),
+    randft: section({ learningRates, iterations }),
+    scrft: section({ learningRates, iterations }),
+    eval: section({ every: integerAtLeast(1), samples: { ...integerAtLeast(1), maximum: MAX_EVAL_SAMPLES } }),
     checkpointEvery: integerAtLeast(1),
   },
 } as const;
@@ -407,14 +414,17 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
  */
 export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}): ExperimentConfig {
   const text = readBoundedText(file, "an experiment config", MAX_CONFIG_BYTES);
+  // The scanner runs on valid JSON too: it alone refuses a key given twice.
+  const found = jsonSyntaxError(text);
+  if (found !== null) {
+    const at = rangeAt(file, text, found.offset);
+    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: ${found.reason.endsWith("twice in this object") ? "" : "not valid JSON: "}${found.reason}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    const found = jsonSyntaxError(text);
-    if (found === null) throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    const at = rangeAt(file, text, found.offset);
-    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: not valid JSON: ${found.reason}`);
+    throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
   return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file);

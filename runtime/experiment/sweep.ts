@@ -16,8 +16,6 @@ import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
 import { readBoundedText } from "../../compiler/model/boundedRead.js";
 import { writeModel } from "../../compiler/model/modelFile.js";
-import type { CompiledModel } from "../../compiler/model/types.js";
-import { vocabOf } from "../tasks/data.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
@@ -26,6 +24,7 @@ import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
 import { SweepDisplay } from "./display.js";
 import { exitWithParent } from "./parentWatch.js";
 import { SweepLock } from "./sweepLock.js";
+import { preflight, type SweepModels } from "./preflight.js";
 
 export interface SweepOptions {
   readonly config: ExperimentConfig;
@@ -39,6 +38,10 @@ export interface SweepOptions {
   /** The script workers run (`raspc`'s own entry); required when jobs > 1. */
   readonly workerScript?: string;
   readonly log?: (line: string) => void;
+  /** The config file, to name it in messages (default "config"). */
+  readonly configFile?: string;
+  /** A line logged once every check has passed and the folder is ready. */
+  readonly header?: string;
 }
 
 export interface SweepResult {
@@ -60,18 +63,10 @@ export type WorkerMessage =
   | { readonly type: "done"; readonly summary: RunSummary }
   | { readonly type: "error"; readonly message: string };
 
-async function compileModels(c: ExperimentConfig, sweepDir: string): Promise<void> {
-  const { loadProgram, outputSOp } = await import("../../compiler/interpreter/program.js");
-  const { compileSOp } = await import("../../compiler/compiler/compile.js");
-  const { readSourceFile } = await import("../../compiler/interpreter/sourceFiles.js");
-  const text = readSourceFile(c.program);
-  const build = (operand: string | number): CompiledModel => {
-    const program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]));
-    return compileSOp(outputSOp(program), { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}) }, { file: c.program, text, sop: "out" });
-  };
+function writeModels(models: SweepModels, sweepDir: string): void {
   fs.mkdirSync(path.join(sweepDir, SWEEP_FILES.models), { recursive: true });
-  writeModel(modelFile(sweepDir, "pt"), build(c.oPt));
-  writeModel(modelFile(sweepDir, "ft"), build(c.oFt));
+  writeModel(modelFile(sweepDir, "pt"), models.pt);
+  writeModel(modelFile(sweepDir, "ft"), models.ft);
 }
 
 /** The first path where two JSON values differ, for "the config changed" messages. */
@@ -97,7 +92,7 @@ function prepareFolder(o: SweepOptions, dir: string): void {
       const d = firstDifference(before, JSON.parse(JSON.stringify(o.config)));
       if (d) throw new UsageError(`${dir}: the config differs from the one this sweep started with (${d}); use --force to start again, or another name`);
     }
-  }
+  } else if (o.resume) throw new UsageError(`${dir}: no sweep to resume there (the folder does not exist); leave out --resume to start it`);
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(configFile, JSON.stringify(o.config, null, 2) + "\n");
 }
@@ -140,19 +135,23 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (o.jobs > 1 && !o.workerScript) throw new Error("runSweep: jobs > 1 needs a workerScript");
   const dir = path.join(o.outDir, c.name);
   const runs = planRuns(c);
+  // Everything that can fail is tried before the first write (preflight.ts).
+  if (o.resume && o.force) throw new UsageError("--resume continues a sweep and --force deletes it; give one of them");
+  const models = await preflight(c, o.configFile ?? "config");
   const lock = SweepLock.acquire(dir);
   try {
-    return await sweepLocked(o, dir, runs, lock);
+    return await sweepLocked(o, dir, runs, lock, models);
   } finally {
     lock.release();
   }
 }
 
-async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], lock: SweepLock): Promise<SweepResult> {
+async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], lock: SweepLock, models: SweepModels): Promise<SweepResult> {
   const c = o.config;
   const log = o.log ?? ((line: string) => process.stderr.write(line + "\n"));
   prepareFolder(o, dir);
-  if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) await compileModels(c, dir);
+  if (o.header !== undefined) log(o.header);
+  if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) writeModels(models, dir);
 
   const started = performance.now();
   const results = new Map<string, RunResult>(runs.map((r) => [r.id, { run: r, summary: readSummary(dir, r.id) }]));

@@ -412,8 +412,16 @@ describe("config files", () => {
       parses = false;
     }
     const found = jsonSyntaxError(text);
-    expect(found === null).toBe(parses);
+    // A repeated key is the one thing the scanner refuses that JSON.parse accepts.
+    const repeated = found?.reason.endsWith("appears twice in this object") ?? false;
+    expect(found === null || repeated).toBe(parses);
     if (found) expect(found.offset).toBeLessThanOrEqual(text.length);
+  });
+
+  it("refuses a key given twice in one object, at the second one, but not in sibling objects", () => {
+    expect(jsonSyntaxError('{"a": 1, "b": {"a": 2}, "c": [{"a": 1}, {"a": 2}]}')).toBeNull();
+    expect(jsonSyntaxError('{"ft": {"iterations": 1}, "ft": {}}')).toEqual({ offset: 26, reason: '"ft" appears twice in this object' });
+    expect(jsonSyntaxError('{"a": {"x": 1, "\u0078": 2}}')).toEqual({ offset: 15, reason: '"x" appears twice in this object' });
   });
 });
 

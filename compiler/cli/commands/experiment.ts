@@ -28,14 +28,14 @@ export async function experiment(file: string, opts: ExperimentOptions): Promise
   const config = loadExperimentConfig(file, overrides);
   const runs = planRuns(config);
   const iterations = runs.reduce((a, r) => a + r.iterations, 0);
-  process.stderr.write(`${config.name}: ${runs.length} runs (${iterations.toLocaleString("en-US")} iterations of batch ${config.training.batchSize}) on ${config.engine}/${config.backend}, ${jobs} at a time\n`);
-  const result = await runSweep({ config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1] });
+  const header = `${config.name}: ${runs.length} run${runs.length === 1 ? "" : "s"} (${iterations.toLocaleString("en-US")} iteration${iterations === 1 ? "" : "s"} of batch ${config.training.batchSize}) on ${config.engine}/${config.backend}, ${jobs} at a time`;
+  const result = await runSweep({ config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1], configFile: file, header });
   const markdown = fs.readFileSync(path.join(result.dir, SWEEP_FILES.markdown), "utf8");
   process.stdout.write(markdown);
   const failed = result.results.filter((r) => r.summary === null);
   process.stderr.write(
-    `\nwrote ${path.join(result.dir, SWEEP_FILES.markdown)}, ${path.join(result.dir, SWEEP_FILES.csv)} and ${runs.length} run folders in ${formatEta(result.seconds)}` +
-      (failed.length > 0 ? `; ${failed.length} runs did not finish (see the note column)` : "") +
+    `\nwrote ${path.join(result.dir, SWEEP_FILES.markdown)}, ${path.join(result.dir, SWEEP_FILES.csv)} and ${runs.length} run folder${runs.length === 1 ? "" : "s"} in ${formatEta(result.seconds)}` +
+      (failed.length > 0 ? `; ${failed.length} run${failed.length === 1 ? "" : "s"} did not finish (see the note column)` : "") +
       "\n",
   );
   return failed.some((r) => r.note?.startsWith("failed")) ? 1 : 0;
