@@ -11,6 +11,7 @@ import { AtomError, MAX_ITEMS, MAX_ITEMS_TEXT, applyBinary, applyNegate, applyNo
 import { BuiltinFunction, Env, RaspDict, RaspFunction, formatValue, isAtom, kindOf, truthyValue, type ListValue, type Value } from "./values.js";
 import { installBuiltins, type Primitives } from "./builtins.js";
 import { readSourceFile } from "./sourceFiles.js";
+import { confinementRoot, insideTree, isRaspFileName, notRaspReason, outsideReason } from "./loadConfinement.js";
 
 export { ParseFailure };
 
@@ -35,6 +36,8 @@ export interface InterpreterOptions {
    * another operand, without editing its source.
    */
   readonly overrides?: ReadonlyMap<string, OverrideValue>;
+  /** Let `load` read outside the top-level file's folder tree (loadConfinement.ts); default false. */
+  readonly allowOutside?: boolean;
 }
 
 type AffineOp = "+" | "-" | "*" | "/" | "neg";
@@ -88,6 +91,7 @@ export class Interpreter {
   private readonly loading: string[] = [];
   private callDepth = 0;
   private readonly overrides: ReadonlyMap<string, OverrideValue>;
+  private readonly allowOutside: boolean;
   /** Override names some global assignment used. */
   readonly overridden = new Set<string>();
   /** Nodes that already carry a user-chosen name; later assignments don't rename them. */
@@ -96,6 +100,7 @@ export class Interpreter {
   constructor(options: InterpreterOptions = {}) {
     this.readFile = options.readFile ?? readSourceFile;
     this.overrides = options.overrides ?? new Map();
+    this.allowOutside = options.allowOutside ?? false;
     const root = new Env(null, "builtins");
     this.primitives = installBuiltins(root);
     this.globals = new Env(root, "globals");
@@ -229,6 +234,8 @@ export class Interpreter {
       const chain = [...stack.slice(cycleAt), target].map((f) => path.relative(process.cwd(), f) || f);
       throw new RaspError(`load cycle: ${chain.join(" -> ")}`, s.pathRange);
     }
+    const root = confinementRoot(stack[0]!);
+    if (!this.allowOutside && !insideTree(root, target)) throw new RaspError(`cannot load "${s.path}": ${outsideReason(root, "it")}`, s.pathRange);
     let text: string;
     try {
       text = this.readFile(target);
@@ -240,7 +247,11 @@ export class Interpreter {
     try {
       this.sources.set(shown, text);
       const parsed = parseProgram(shown, text);
-      if (!parsed.program) throw new ParseFailure(parsed.diagnostics);
+      if (!parsed.program) {
+        // A file not named .rasp (a config, /proc/self/environ) is not echoed: its name only.
+        if (!isRaspFileName(target)) throw new RaspError(`cannot load "${s.path}": ${notRaspReason(parsed.diagnostics[0]!)}`, s.pathRange);
+        throw new ParseFailure(parsed.diagnostics);
+      }
       for (const st of parsed.program.statements) this.exec(st, this.globals);
     } finally {
       this.loading.pop();

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/interpreter/interpreter.js";
+import { confinementRoot, insideTree } from "../../compiler/interpreter/loadConfinement.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
 import { readBoundedText } from "../../compiler/model/boundedRead.js";
@@ -66,6 +67,11 @@ export interface ExperimentConfig {
   readonly scrft: { readonly learningRates: readonly number[]; readonly iterations: number };
   readonly eval: { readonly every: number; readonly samples: number };
   readonly checkpointEvery: number;
+}
+
+/** How a config is read: `allowOutside` lets `program` name a file outside the config's folder tree. */
+export interface ConfigOptions {
+  readonly allowOutside?: boolean;
 }
 
 /** Every field optional, nested objects too; arrays stay whole (they replace, never merge). */
@@ -357,7 +363,7 @@ function semanticProblem(c: ExperimentConfig): string | null {
  * Checks and resolves a parsed config file. `file` names it in messages, and a relative `program`
  * is resolved against its folder. Throws UsageError with one line naming the field.
  */
-export function parseExperimentConfig(json: unknown, file: string): ExperimentConfig {
+export function parseExperimentConfig(json: unknown, file: string, options: ConfigOptions = {}): ExperimentConfig {
   const validate = validator();
   if (!validate(json)) {
     const first = validate.errors?.[0];
@@ -405,6 +411,11 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
   };
   const problem = semanticProblem(config);
   if (problem) throw new UsageError(`${file}: ${problem}`);
+  // A program named by the config stays inside the config's folder tree unless allowed (loadConfinement.ts).
+  const root = confinementRoot(file);
+  if (program !== undefined && options.allowOutside !== true && !insideTree(root, config.program)) {
+    throw new UsageError(`${file}: program: ${program} is outside the config's folder (${path.relative(process.cwd(), root) || "."}); pass --allow-outside to allow it`);
+  }
   return deepFreeze(config);
 }
 
@@ -412,7 +423,7 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
  * Reads and resolves a config file; every problem is a one-line UsageError naming the file.
  * `overrides` replace top-level fields of the file (the command line's --engine and --backend).
  */
-export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}): ExperimentConfig {
+export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}, options: ConfigOptions = {}): ExperimentConfig {
   const text = readBoundedText(file, "an experiment config", MAX_CONFIG_BYTES);
   // The scanner runs on valid JSON too: it alone refuses a key given twice.
   const found = jsonSyntaxError(text);
@@ -427,5 +438,5 @@ export function loadExperimentConfig(file: string, overrides: Readonly<Record<st
     throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
-  return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file);
+  return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file, options);
 }

@@ -26,14 +26,14 @@ function fieldError(where: string, field: string, err: unknown): UsageError {
 }
 
 /** Compiles the sweep's two models in memory. `where` names the config file in messages. */
-export async function buildModels(c: ExperimentConfig, where: string): Promise<SweepModels> {
+export async function buildModels(c: ExperimentConfig, where: string, allowOutside = false): Promise<SweepModels> {
   const { loadProgram, outputSOp } = await import("../../compiler/interpreter/program.js");
   const { compileSOp } = await import("../../compiler/compiler/compile.js");
   const { readSourceFile } = await import("../../compiler/interpreter/sourceFiles.js");
   let text: string;
   try {
     text = readSourceFile(c.program);
-    const plain = loadProgram(c.program);
+    const plain = loadProgram(c.program, undefined, new Map(), allowOutside);
     if (plain.interpreter.global(c.operandVariable) === undefined) {
       throw new UsageError(`${where}: operandVariable: ${c.program} has no global named '${c.operandVariable}'`);
     }
@@ -45,7 +45,7 @@ export async function buildModels(c: ExperimentConfig, where: string): Promise<S
   const build = (operand: string | number): CompiledModel => {
     let program;
     try {
-      program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]));
+      program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]), allowOutside);
     } catch (err) {
       // An operand the program cannot run with: a RaspError in the program, caused by the operand.
       throw fieldError(where, operand === c.oPt ? "oPt" : "oFt", err);
@@ -71,8 +71,8 @@ export async function checkBackend(c: ExperimentConfig, model: CompiledModel, wh
 }
 
 /** All of a sweep's checks that need more than the config itself; returns the compiled models. */
-export async function preflight(c: ExperimentConfig, where: string): Promise<SweepModels> {
-  const models = await buildModels(c, where);
+export async function preflight(c: ExperimentConfig, where: string, allowOutside = false): Promise<SweepModels> {
+  const models = await buildModels(c, where, allowOutside);
   await checkBackend(c, models.pt, where);
   return models;
 }

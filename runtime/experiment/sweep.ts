@@ -40,6 +40,8 @@ export interface SweepOptions {
   readonly log?: (line: string) => void;
   /** The config file, to name it in messages (default "config"). */
   readonly configFile?: string;
+  /** `load`s in the program may read outside its folder tree. */
+  readonly allowOutside?: boolean;
   /** A line logged once every check has passed and the folder is ready. */
   readonly header?: string;
 }
@@ -137,7 +139,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const runs = planRuns(c);
   // Everything that can fail is tried before the first write (preflight.ts).
   if (o.resume && o.force) throw new UsageError("--resume continues a sweep and --force deletes it; give one of them");
-  const models = await preflight(c, o.configFile ?? "config");
+  const models = await preflight(c, o.configFile ?? "config", o.allowOutside === true);
   const lock = SweepLock.acquire(dir);
   try {
     return await sweepLocked(o, dir, runs, lock, models);

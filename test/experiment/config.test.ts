@@ -192,13 +192,26 @@ describe("program path", () => {
   it("a relative program is resolved against the config file's folder, not the working directory", () => {
     const program = writeFile("progs/mine.rasp", rasp);
     const file = writeFile("configs/exp.json", JSON.stringify({ task: "counter", program: "../progs/mine.rasp" }));
-    expect(loadExperimentConfig(file).program).toBe(program);
-    expect(parseExperimentConfig({ task: "counter", program: "../progs/mine.rasp" }, file).program).toBe(program);
+    const inside = writeFile("configs/progs/mine.rasp", rasp);
+    expect(loadExperimentConfig(file, {}, { allowOutside: true }).program).toBe(program);
+    expect(parseExperimentConfig({ task: "counter", program: "../progs/mine.rasp" }, file, { allowOutside: true }).program).toBe(program);
+    expect(parseExperimentConfig({ task: "counter", program: "progs/mine.rasp" }, file).program).toBe(inside);
+  });
+
+  it("a program outside the config's folder tree is refused unless allowed, symbolic links resolved", () => {
+    const file = writeFile("configs/exp.json", "{}");
+    writeFile("progs/mine.rasp", rasp);
+    const root = path.relative(process.cwd(), path.join(fs.realpathSync(tmp), "configs"));
+    expect(failure(() => parseExperimentConfig({ task: "counter", program: "../progs/mine.rasp" }, file))).toBe(
+      `${file}: program: ../progs/mine.rasp is outside the config's folder (${root}); pass --allow-outside to allow it`,
+    );
+    fs.symlinkSync(path.join(tmp, "progs", "mine.rasp"), path.join(tmp, "configs", "link.rasp"));
+    expect(failure(() => parseExperimentConfig({ task: "counter", program: "link.rasp" }, file))).toMatch(/program: link\.rasp is outside the config's folder/);
   });
 
   it("an absolute program is kept", () => {
     const program = writeFile("abs/mine.rasp", rasp);
-    expect(parse({ task: "counter", program }).program).toBe(program);
+    expect(parseExperimentConfig({ task: "counter", program }, "exp.json", { allowOutside: true }).program).toBe(program);
   });
 
   it("a missing program or a folder is named", () => {

@@ -14,7 +14,7 @@ export async function compile(file: string, opts: CompileCommandOptions, sources
   const maxLen = parsePositiveInt(opts.maxLen, "--max-len");
   const coldness = parseColdness(opts.coldness);
   const maxParams = opts.maxParams === undefined ? undefined : parsePositiveInt(opts.maxParams, "--max-params");
-  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set));
+  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set), opts.allowOutside === true);
   const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos, coldness, maxParams);
   writeModel(opts.output, model);
   const lines = [`compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)} -> ${path.normalize(opts.output)}`, ...summaryLines(model)];

@@ -17,6 +17,7 @@ export interface ExperimentOptions {
   readonly force?: boolean;
   readonly engine?: string;
   readonly backend?: string;
+  readonly allowOutside?: boolean;
 }
 
 export async function experiment(file: string, opts: ExperimentOptions): Promise<number> {
@@ -25,11 +26,11 @@ export async function experiment(file: string, opts: ExperimentOptions): Promise
   if (opts.engine !== undefined) overrides.engine = opts.engine;
   if (opts.backend !== undefined) overrides.backend = opts.backend;
   if (opts.engine !== undefined && opts.backend === undefined) overrides.backend = opts.engine === "tfjs" ? "wasm" : "cpu";
-  const config = loadExperimentConfig(file, overrides);
+  const config = loadExperimentConfig(file, overrides, { allowOutside: opts.allowOutside === true });
   const runs = planRuns(config);
   const iterations = runs.reduce((a, r) => a + r.iterations, 0);
   const header = `${config.name}: ${runs.length} run${runs.length === 1 ? "" : "s"} (${iterations.toLocaleString("en-US")} iteration${iterations === 1 ? "" : "s"} of batch ${config.training.batchSize}) on ${config.engine}/${config.backend}, ${jobs} at a time`;
-  const result = await runSweep({ config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1], configFile: file, header });
+  const result = await runSweep({ config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1], configFile: file, header, allowOutside: opts.allowOutside === true });
   const markdown = fs.readFileSync(path.join(result.dir, SWEEP_FILES.markdown), "utf8");
   process.stdout.write(markdown);
   const failed = result.results.filter((r) => r.summary === null);

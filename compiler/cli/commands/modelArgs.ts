@@ -21,6 +21,8 @@ export interface CompileArgs {
   readonly coldness?: string;
   /** `--max-params N`: the size budget instead of the compiler's default. */
   readonly maxParams?: string;
+  /** `--allow-outside`: `load` may read outside the program's folder tree. */
+  readonly allowOutside?: boolean;
 }
 
 /** `--coldness C`: a positive number, or undefined when not given. */
@@ -95,7 +97,7 @@ export interface CompileTarget {
 }
 
 /** Loads a program and picks its output s-op; sources are recorded for diagnostics. */
-export function loadTarget(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map()): CompileTarget {
+export function loadTarget(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map(), allowOutside = false): CompileTarget {
   const program = loadProgram(
     file,
     (f) => {
@@ -104,6 +106,7 @@ export function loadTarget(file: string, sopName: string, sources: Map<string, s
       return text;
     },
     overrides,
+    allowOutside,
   );
   for (const [f, text] of program.interpreter.sources) sources.set(f, text);
   const sop = outputSOp(program, sopName);

@@ -14,17 +14,23 @@ export interface RunOptions {
   readonly sop: string;
   readonly all?: boolean;
   readonly json?: boolean;
+  readonly allowOutside?: boolean;
 }
 
 export function run(file: string, opts: RunOptions, sources: Map<string, string>): number {
   if ((opts.input === undefined) === (opts.inputs === undefined)) throw new UsageError("give exactly one of --input JSON or --inputs FILE.jsonl");
   // Inputs are checked before the program runs: a bad input is the user's first problem to fix.
   const inputs = opts.input !== undefined ? [parseInput(opts.input, "--input")] : readInputsFile(opts.inputs!);
-  const program = loadProgram(file, (f) => {
-    const text = readSourceFile(f);
-    sources.set(f, text);
-    return text;
-  });
+  const program = loadProgram(
+    file,
+    (f) => {
+      const text = readSourceFile(f);
+      sources.set(f, text);
+      return text;
+    },
+    new Map(),
+    opts.allowOutside === true,
+  );
   for (const [f, text] of program.interpreter.sources) sources.set(f, text);
   const target = outputSOp(program, opts.sop);
   const shown: [string, SOp][] = opts.all ? namedSOps(program.interpreter.globals.ownEntries(), target, opts.sop) : [[opts.sop, target]];

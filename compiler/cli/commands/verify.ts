@@ -72,7 +72,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
     total = 0;
     for (let n = 1, arrangements = 1; n <= Math.min(maxLen, vocab.length); n++) total += arrangements *= vocab.length - n + 1;
   }
-  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set));
+  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set), opts.allowOutside === true);
   const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos, coldness, maxParams);
   const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
