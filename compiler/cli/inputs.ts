@@ -5,6 +5,11 @@ import { readBoundedText } from "../model/boundedRead.js";
 import { atomFromJson, type Atom } from "../rasp/values.js";
 
 export const MAX_INPUT_LENGTH = 100_000;
+/**
+ * The interpreter evaluates a selector as an n × n matrix, so its time and memory grow with the
+ * square of the input: 5,000 tokens take seconds, 100,000 would take hours and tens of GB.
+ */
+export const MAX_INTERPRETED_LENGTH = 10_000;
 /** An inputs file past this is no batch anyone meant to run. */
 const MAX_INPUTS_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -27,6 +32,7 @@ export function parseInput(text: string, where: string): Atom[] {
   if (value.length > MAX_INPUT_LENGTH) throw new UsageError(`${where}: the input has ${value.length} tokens; the limit is ${MAX_INPUT_LENGTH}`);
   return value.map((x, i) => {
     const atom = atomFromJson(x);
+    if (typeof x === "number" && atom === undefined) throw new UsageError(`${where}: token ${i} is not a finite number (JSON numbers past about 1.8e308 overflow)`);
     if (atom === undefined) throw new UsageError(`${where}: token ${i} is ${Array.isArray(x) ? "an array" : typeof x}; tokens are strings, numbers, booleans or null`);
     return atom;
   });

@@ -10,7 +10,7 @@ import { GraphEvaluator, type SelectorMatrix } from "../rasp/evaluate.js";
 import { AtomError, MAX_ITEMS, MAX_ITEMS_TEXT, applyBinary, applyNegate, applyNot, atomEquals, indicator, roundHalfEven, type Atom, type AtomBinaryOp } from "../rasp/values.js";
 import { BuiltinFunction, Env, RaspDict, RaspFunction, formatValue, isAtom, kindOf, truthyValue, type ListValue, type Value } from "./values.js";
 import { installBuiltins, type Primitives } from "./builtins.js";
-import { readSourceFile } from "./sourceFiles.js";
+import { displayName, readSourceFile } from "./sourceFiles.js";
 import { confinementRoot, insideTree, isRaspFileName, notRaspReason, outsideReason } from "./loadConfinement.js";
 
 export { ParseFailure };
@@ -224,7 +224,7 @@ export class Interpreter {
   private load(s: A.LoadStatement): void {
     const from = s.range.file;
     const target = path.resolve(path.dirname(from), s.path);
-    const shown = path.relative(process.cwd(), target) || target;
+    const shown = displayName(target);
     // The files being loaded, outermost first, ending with the one this statement is in (each once).
     const fromPath = path.resolve(from);
     const pushFrom = this.loading[this.loading.length - 1] !== fromPath;

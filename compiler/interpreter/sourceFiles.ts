@@ -1,6 +1,7 @@
 // Reading program files: strict UTF-8, so a binary or mis-encoded file gets a clear reason
 // instead of a parse of replacement characters. The read is bounded (boundedRead.ts): a FIFO,
 // a device or a huge file is refused before it can hang or exhaust memory.
+import * as path from "node:path";
 import { UsageError } from "../language/diagnostics.js";
 import { readBoundedFile } from "../model/boundedRead.js";
 
@@ -25,4 +26,23 @@ export function decodeSource(file: string, bytes: Uint8Array): string {
 
 export function readSourceFile(file: string): string {
   return decodeSource(file, readBoundedFile(file, "a RASP program", MAX_SOURCE_BYTES));
+}
+
+/** How a loaded file is named in diagnostics: relative to the working directory when it can be. */
+export function displayName(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+/**
+ * readSourceFile that also records every text it reads in `sources`, under its path and under its
+ * display name, so a diagnostic inside a `load`ed file is shown with its line and caret even when
+ * the program fails before the interpreter's own record is copied.
+ */
+export function recordingReader(sources: Map<string, string>): (file: string) => string {
+  return (file) => {
+    const text = readSourceFile(file);
+    sources.set(file, text);
+    sources.set(displayName(path.resolve(file)), text);
+    return text;
+  };
 }

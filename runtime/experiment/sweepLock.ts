@@ -35,6 +35,33 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdirSync never returns on some paths where
+ * mkdir keeps failing with ENOENT (`/proc/x`), so the missing levels are made one by one.
+ */
+export function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    const up = path.dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const d of missing) fs.mkdirSync(d);
+}
+
+/** Why a folder cannot be written, as the rest of raspc says it ("cannot write: permission denied"). */
+export function writeFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EROFS") return "read-only file system";
+  if (code === "ENOENT") return "folders cannot be made there";
+  if (code === "ENOSPC") return "no space left on the device";
+  if (code === "ENOTDIR" || code === "EEXIST") return "a part of the path is a file, not a folder";
+  return code ?? (err instanceof Error ? err.message.split("\n")[0]! : String(err));
+}
+
 function readRecord(file: string): LockRecord | null {
   try {
     const r = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockRecord>;
@@ -76,14 +103,13 @@ export class SweepLock {
   /** Takes the lock of `sweepDir`, replacing a stale one. Throws UsageError when another process holds it. */
   static acquire(sweepDir: string): SweepLock {
     const file = lockFileOf(sweepDir);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
     const record: LockRecord = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), workers: [] };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
+        makeFolder(path.dirname(file));
         if (writeNew(file, record)) return new SweepLock(file, record);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new UsageError(`${file}: cannot write the sweep's lock: ${code === "EACCES" || code === "EPERM" ? "permission denied" : (code ?? String(err))}`);
+        throw new UsageError(`${path.dirname(file)}: cannot write: ${writeFailure(err)}`);
       }
       const held = readRecord(file);
       if (held === null) throw new UsageError(`${sweepDir}: locked by ${file}, which is not a raspc lock file; delete it if no sweep is running there`);

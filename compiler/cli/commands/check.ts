@@ -1,16 +1,12 @@
 // `raspc check FILE`: parse, check statically, and run the program's statements (which builds its
 // graph without any input). Diagnostics only.
 import { loadProgram } from "../../interpreter/program.js";
-import { readSourceFile } from "../../interpreter/sourceFiles.js";
+import { recordingReader } from "../../interpreter/sourceFiles.js";
 
 export function check(file: string, sources: Map<string, string>, opts: { allowOutside?: boolean } = {}): number {
   const program = loadProgram(
     file,
-    (f) => {
-      const text = readSourceFile(f);
-      sources.set(f, text);
-      return text;
-    },
+    recordingReader(sources),
     new Map(),
     opts.allowOutside === true,
   );

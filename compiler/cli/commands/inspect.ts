@@ -9,7 +9,7 @@ import { readModel } from "../../model/modelFile.js";
 import { formatCount, matrixSize, modelStats } from "../../model/stats.js";
 import type { CompiledModel } from "../../model/types.js";
 import { progressBar, type ProgressBar } from "../progress.js";
-import { summaryLines } from "./modelArgs.js";
+import { refuseOverwrite, summaryLines } from "./modelArgs.js";
 
 export interface InspectOptions {
   readonly json?: boolean;
@@ -83,6 +83,7 @@ function jsonReport(model: CompiledModel): string {
 }
 
 export async function inspect(modelFile: string, opts: InspectOptions): Promise<number> {
+  if (opts.html !== undefined) refuseOverwrite(opts.html, modelFile, "--html");
   const model = readModel(modelFile);
   if (opts.html !== undefined) {
     const { inspectHtml } = await import("../../model/inspectHtml.js");

@@ -1,13 +1,15 @@
 // What `compile`, `verify`, `exec` and `inspect` share: parsing the compile options given on the
 // command line, loading the program and compiling it, and showing a model's size.
-import { UsageError } from "../../language/diagnostics.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UsageError, showControls } from "../../language/diagnostics.js";
 import { loadProgram, outputSOp } from "../../interpreter/program.js";
 import type { OverrideValue } from "../../interpreter/interpreter.js";
-import { readSourceFile } from "../../interpreter/sourceFiles.js";
+import { recordingReader } from "../../interpreter/sourceFiles.js";
 import type { CompiledModel } from "../../model/types.js";
 import { formatCount, modelStats } from "../../model/stats.js";
 import type { SOp } from "../../rasp/ops.js";
-import { atomFromJson, formatAtom, type Atom } from "../../rasp/values.js";
+import { atomEquals, atomFromJson, formatAtom, type Atom } from "../../rasp/values.js";
 import { progressBar, type ProgressBar } from "../progress.js";
 
 export interface CompileArgs {
@@ -67,12 +69,19 @@ export function parseVocab(text: string): Atom[] {
   }
   if (!Array.isArray(value)) throw new UsageError(`--vocab: expected a JSON array of tokens such as '["a","b"]', got ${value === null ? "null" : typeof value}`);
   if (value.length === 0) throw new UsageError("--vocab: the vocabulary is empty; list at least one token");
-  return value.map((x, i) => {
+  const vocab = value.map((x, i) => {
     const atom = atomFromJson(x);
+    if (typeof x === "number" && atom === undefined) throw new UsageError(`--vocab: token ${i} is not a finite number (JSON numbers past about 1.8e308 overflow)`);
     if (atom === undefined) throw new UsageError(`--vocab: token ${i} is ${Array.isArray(x) ? "an array" : typeof x}; tokens are strings, numbers or booleans`);
     if (atom === null) throw new UsageError(`--vocab: token ${i} is null; None cannot be an input token`);
     return atom;
   });
+  // Python's equality: True == 1 and 1.0 == 1, so such tokens would share one embedding row.
+  vocab.forEach((t, i) => {
+    const j = vocab.findIndex((u) => atomEquals(t, u));
+    if (j < i) throw new UsageError(`--vocab: token ${i} (${JSON.stringify(value[i])}) equals token ${j} (${JSON.stringify(value[j])}) as RASP compares values (True == 1, 1.0 == 1); list each token once`);
+  });
+  return vocab;
 }
 
 /** A positive integer option, e.g. `--max-len 10`; `name` is the option as the user typed it. */
@@ -100,11 +109,7 @@ export interface CompileTarget {
 export function loadTarget(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map(), allowOutside = false): CompileTarget {
   const program = loadProgram(
     file,
-    (f) => {
-      const text = readSourceFile(f);
-      sources.set(f, text);
-      return text;
-    },
+    recordingReader(sources),
     overrides,
     allowOutside,
   );
@@ -168,13 +173,26 @@ export function formatDuration(s: number): string {
 
 /** A list of atoms as a user reads them: `[a, b, None]`. */
 export function showAtoms(xs: readonly Atom[]): string {
-  return `[${xs.map(formatAtom).join(", ")}]`;
+  return showControls(`[${xs.map(formatAtom).join(", ")}]`);
+}
+
+/** Refuses an output path that names an input file (links resolved): `compile x.rasp -o x.rasp`. */
+export function refuseOverwrite(output: string, input: string, flag: string): void {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  if (output !== "" && real(output) === real(input)) throw new UsageError(`${flag} ${output}: that is the input file; writing there would destroy it`);
 }
 
 /** Weiss's REPL shows an s-op as its name and its values per position; this lines them up (as `run`). */
 export function table(input: readonly Atom[], rows: [string, Atom[]][]): string {
-  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map(formatAtom)]];
-  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(formatAtom)] as [string, string[]])];
+  const shown = (a: Atom) => showControls(formatAtom(a));
+  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map(shown)]];
+  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(shown)] as [string, string[]])];
   const nameWidth = Math.max(...all.map(([n]) => n.length));
   const colWidth = input.map((_, i) => Math.max(...all.map(([, cells]) => cells[i]!.length)));
   return all.map(([name, cells]) => `${name.padEnd(nameWidth)} | ${cells.map((c, i) => c.padStart(colWidth[i]!)).join(" ")}`).join("\n");

@@ -1,12 +1,12 @@
 // `raspc run FILE --input JSON | --inputs FILE.jsonl [--sop NAME] [--json] [--all]`: interpret.
 import { UsageError } from "../../language/diagnostics.js";
 import { loadProgram, outputSOp } from "../../interpreter/program.js";
-import { readSourceFile } from "../../interpreter/sourceFiles.js";
+import { recordingReader } from "../../interpreter/sourceFiles.js";
 import { isSOp, type SOp } from "../../rasp/ops.js";
 import { GraphEvaluator } from "../../rasp/evaluate.js";
 import { formatAtom, type Atom } from "../../rasp/values.js";
-import { parseInput, readInputsFile } from "../inputs.js";
-import { RaspError } from "../../language/diagnostics.js";
+import { MAX_INTERPRETED_LENGTH, parseInput, readInputsFile } from "../inputs.js";
+import { RaspError, showControls } from "../../language/diagnostics.js";
 
 export interface RunOptions {
   readonly input?: string;
@@ -21,13 +21,14 @@ export function run(file: string, opts: RunOptions, sources: Map<string, string>
   if ((opts.input === undefined) === (opts.inputs === undefined)) throw new UsageError("give exactly one of --input JSON or --inputs FILE.jsonl");
   // Inputs are checked before the program runs: a bad input is the user's first problem to fix.
   const inputs = opts.input !== undefined ? [parseInput(opts.input, "--input")] : readInputsFile(opts.inputs!);
+  inputs.forEach((x, i) => {
+    if (x.length <= MAX_INTERPRETED_LENGTH) return;
+    const where = opts.input !== undefined ? "--input" : `${opts.inputs}: input ${i + 1}`;
+    throw new UsageError(`${where}: the input has ${x.length} tokens; the interpreter's limit is ${MAX_INTERPRETED_LENGTH.toLocaleString("en-US")} (its selectors grow with the square of the length)`);
+  });
   const program = loadProgram(
     file,
-    (f) => {
-      const text = readSourceFile(f);
-      sources.set(f, text);
-      return text;
-    },
+    recordingReader(sources),
     new Map(),
     opts.allowOutside === true,
   );
@@ -72,8 +73,9 @@ function namedSOps(entries: [string, unknown][], target: SOp, targetName: string
 
 /** Weiss's REPL shows an s-op as its name and its values per position; this lines them up. */
 function table(input: readonly Atom[], rows: [string, Atom[]][]): string {
-  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map(formatAtom)]];
-  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(formatAtom)] as [string, string[]])];
+  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map((a) => showControls(formatAtom(a)))]];
+  const shown = (a: Atom) => showControls(formatAtom(a));
+  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(shown)] as [string, string[]])];
   const nameWidth = Math.max(...all.map(([n]) => n.length));
   const colWidth = input.map((_, i) => Math.max(...all.map(([, cells]) => cells[i]!.length)));
   return all

@@ -77,7 +77,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
   const origin = given ? `read ${opts.model}` : `compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}`;
-  process.stdout.write(`verify: ${origin}: ${model.layers.length} layers, d_model ${model.residual.length}; checking ${what} on ${runner.label}\n`);
+  process.stdout.write(`verify: ${origin}: ${model.layers.length} layer${model.layers.length === 1 ? "" : "s"}, d_model ${model.residual.length}; checking ${what} on ${runner.label}\n`);
   const distinct = opts.distinct === true;
   const inputs = opts.exhaustive ? onlyDistinct(exhaustiveInputs(vocab, maxLen), distinct) : randomInputs(vocab, maxLen, samples, makeRng(seed), distinct);
   const bar = progressBar("verify", total, 2000);
