@@ -1,7 +1,7 @@
 // Reading user inputs for `run`, `exec` and `verify`: JSON arrays of tokens, one on the command
 // line or one per line of a JSONL file. Every problem names the argument or file:line.
 import { UsageError } from "../language/diagnostics.js";
-import { readBoundedText } from "../model/boundedRead.js";
+import { readBoundedText } from "../common/boundedRead.js";
 import { atomFromJson, type Atom } from "../rasp/values.js";
 
 export const MAX_INPUT_LENGTH = 100_000;

@@ -1,7 +1,7 @@
 // A compiled model as a standard ONNX graph (opset 17, IR version 8), built with the ONNX protobuf
-// classes of onnx-proto. It computes exactly the forward pass of runtime/forward.ts:
+// classes of onnx-proto. It computes exactly the forward pass of runtime/forward/forward.ts:
 //
-//   tokens   int64 [batch, seq]: ids as runtime/tokenize.ts makes them (BOS first, PAD after the end)
+//   tokens   int64 [batch, seq]: ids as runtime/forward/tokenize.ts makes them (BOS first, PAD after the end)
 //   embed    = Gather(tokenEmbedding, tokens) + Gather(positionEmbedding, Range(0, seq))
 //   keyMask  = Where(tokens == PAD, -1e30, 0), unsqueezed to [batch, 1, seq]
 //   per layer: per head softmax((x·Wq_h)(x·Wk_h)ᵀ + keyMask)·(x·Wv_h), concatenated, ·W_O, added;
@@ -10,7 +10,7 @@
 //
 // Heads' projections are stacked per layer (one MatMul per kind), as in the tfjs engine. With
 // `withInternals`, the residual stream after every sublayer and every head's pattern are extra
-// outputs named like the engine hooks (runtime/outputs.ts), so one name means one tensor everywhere.
+// outputs named like the engine hooks (runtime/forward/outputs.ts), so one name means one tensor everywhere.
 // Everything a user needs to decode the output (vocabulary, ids, residual names, output values)
 // goes into metadata_props: see ExportMetadata.
 import onnxProto from "onnx-proto";
@@ -20,9 +20,9 @@ import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import { GraphBuilder, tensorInfo, type Dim } from "./onnxGraph.js";
 import type { Encoding } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
-import { writeFileAtomic } from "../model/atomicWrite.js";
-import { allHookNames, hookNames } from "../../runtime/outputs.js";
-import { bosId, padId } from "../../runtime/tokenize.js";
+import { writeFileAtomic } from "../common/atomicWrite.js";
+import { allHookNames, hookNames } from "../model/hooks.js";
+import { bosId, padId } from "../model/tokens.js";
 
 // onnx-proto is CommonJS: Node's ESM loader does not see its named export (shared/engines.md).
 const { onnx } = onnxProto;

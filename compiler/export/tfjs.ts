@@ -1,9 +1,9 @@
 // A compiled model as a TensorFlow.js graph model: DIR/model.json (a TensorFlow GraphDef in JSON,
 // the form tensorflowjs_converter writes) and DIR/group1-shard1of1.bin (every constant, little-endian,
 // in manifest order). `tf.loadGraphModel` of @tensorflow/tfjs-converter loads it with no code of
-// ours; the graph computes the forward pass of runtime/forward.ts:
+// ours; the graph computes the forward pass of runtime/forward/forward.ts:
 //
-//   tokens  int32 [batch, seq] (Placeholder; ids as runtime/tokenize.ts makes them), dynamic axes
+//   tokens  int32 [batch, seq] (Placeholder; ids as runtime/forward/tokenize.ts makes them), dynamic axes
 //   embed   = GatherV2(tokenEmbedding, tokens) + Slice(positionEmbedding, [0, 0], [seq, -1])
 //   keyMask = Cast(tokens == PAD) · -1e30, ExpandDims to [batch, 1, seq]
 //   per layer: heads' Q/K/V stacked (MatMul on [batch·seq, d]), per head
@@ -14,15 +14,15 @@
 // Batch and sequence length are dynamic: shapes come from Shape(tokens) at run time. TensorFlow.js
 // has no int64, so ids are int32. Only ops that the converter maps and that tfjs's cpu and wasm
 // backends implement are used; K is transposed explicitly because WASM's matMul is ~10x slower with
-// transposeB (shared/engines.md). With `withInternals`, the hooks of runtime/outputs.ts are extra
+// transposeB (shared/engines.md). With `withInternals`, the hooks of runtime/forward/outputs.ts are extra
 // signature outputs of the same names.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CompiledModel, Matrix } from "../model/types.js";
 import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import { UsageError } from "../language/diagnostics.js";
-import { allHookNames, hookNames } from "../../runtime/outputs.js";
-import { padId } from "../../runtime/tokenize.js";
+import { allHookNames, hookNames } from "../model/hooks.js";
+import { padId } from "../model/tokens.js";
 import { exportMetadata } from "./onnx.js";
 
 export const TFJS_MODEL_FILE = "model.json";

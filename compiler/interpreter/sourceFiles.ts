@@ -3,7 +3,7 @@
 // a device or a huge file is refused before it can hang or exhaust memory.
 import * as path from "node:path";
 import { UsageError } from "../language/diagnostics.js";
-import { readBoundedFile } from "../model/boundedRead.js";
+import { readBoundedFile } from "../common/boundedRead.js";
 
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 

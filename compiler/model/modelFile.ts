@@ -6,8 +6,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { UsageError } from "../language/diagnostics.js";
 import { atomEquals, formatAtom, type Atom } from "../rasp/values.js";
-import { writeFileAtomic } from "./atomicWrite.js";
-import { readBoundedText } from "./boundedRead.js";
+import { writeFileAtomic } from "../common/atomicWrite.js";
+import { readBoundedText } from "../common/boundedRead.js";
 import schema from "./model.schema.json" with { type: "json" };
 import type { CompiledModel, Matrix, PlanEntry } from "./types.js";
 

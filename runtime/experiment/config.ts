@@ -12,11 +12,11 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
-import { closestName } from "../../compiler/interpreter/interpreter.js";
+import { closestName } from "../../compiler/common/closestName.js";
 import { confinementRoot, insideTree } from "../../compiler/interpreter/loadConfinement.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
-import { readBoundedText } from "../../compiler/model/boundedRead.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { jsonSyntaxError } from "./jsonSyntax.js";
 import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS, type PresetName } from "./presets.js";
 

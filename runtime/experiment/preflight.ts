@@ -5,6 +5,7 @@
 // afterwards to need --force. The compiled models are handed to the sweep to write.
 import { ParseFailure, RaspError, UsageError, oneLine } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
+import { CompileOptionError } from "../../compiler/options.js";
 import { vocabOf } from "../tasks/data.js";
 import { createTrainer } from "../train/engines.js";
 import { geometryOf, paramsOf } from "../train/params.js";
@@ -27,32 +28,23 @@ function fieldError(where: string, field: string, err: unknown): UsageError {
 
 /** Compiles the sweep's two models in memory. `where` names the config file in messages. */
 export async function buildModels(c: ExperimentConfig, where: string, allowOutside = false): Promise<SweepModels> {
-  const { loadProgram, outputSOp } = await import("../../compiler/interpreter/program.js");
-  const { compileSOp } = await import("../../compiler/compiler/compile.js");
-  const { readSourceFile } = await import("../../compiler/interpreter/sourceFiles.js");
-  let text: string;
+  const { loadProgram } = await import("../../compiler/interpreter/program.js");
+  const { compileFile } = await import("../../compiler/compileFile.js");
   try {
-    text = readSourceFile(c.program);
     const plain = loadProgram(c.program, undefined, new Map(), allowOutside);
     if (plain.interpreter.global(c.operandVariable) === undefined) {
       throw new UsageError(`${where}: operandVariable: ${c.program} has no global named '${c.operandVariable}'`);
     }
-    outputSOp(plain);
   } catch (err) {
     if (err instanceof UsageError && err.message.startsWith(`${where}: `)) throw err;
     throw fieldError(where, "program", err);
   }
   const build = (operand: string | number): CompiledModel => {
-    let program;
     try {
-      program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]), allowOutside);
+      return compileFile(c.program, { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}), overrides: new Map([[c.operandVariable, operand]]), allowOutside });
     } catch (err) {
-      // An operand the program cannot run with: a RaspError in the program, caused by the operand.
-      throw fieldError(where, operand === c.oPt ? "oPt" : "oFt", err);
-    }
-    try {
-      return compileSOp(outputSOp(program), { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}) }, { file: c.program, text, sop: "out" });
-    } catch (err) {
+      // A bad option names its config field itself (maxLen, coldness); the rest is the program's.
+      if (err instanceof CompileOptionError) throw new UsageError(`${where}: ${err.message}`);
       throw fieldError(where, "program", err);
     }
   };

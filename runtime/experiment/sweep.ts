@@ -13,15 +13,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
-import { readBoundedText } from "../../compiler/model/boundedRead.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { writeModel } from "../../compiler/model/modelFile.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
 import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, threadsPerRun } from "./runOne.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
-import { SweepDisplay } from "./display.js";
 import { exitWithParent } from "./parentWatch.js";
 import { SweepLock } from "./sweepLock.js";
 import { preflight, type SweepModels } from "./preflight.js";
@@ -44,7 +43,22 @@ export interface SweepOptions {
   readonly allowOutside?: boolean;
   /** A line logged once every check has passed and the folder is ready. */
   readonly header?: string;
+  /** Who hears the sweep's progress events (the CLI draws them: compiler/cli/sweepDisplay.ts). */
+  readonly observe?: (all: readonly PlannedRun[], pending: readonly PlannedRun[]) => SweepObserver;
 }
+
+/** The events a sweep emits as its runs start, progress, finish, fail or are skipped. */
+export interface SweepObserver {
+  start(r: PlannedRun): void;
+  progress(r: PlannedRun, step: number, total: number, last: MetricsRecord | null): void;
+  finish(r: PlannedRun, summary: RunSummary): void;
+  fail(r: PlannedRun, why: string): void;
+  skip(r: PlannedRun): void;
+  /** The sweep is over or interrupted: release the terminal. */
+  close(): void;
+}
+
+const silent: SweepObserver = { start() {}, progress() {}, finish() {}, fail() {}, skip() {}, close() {} };
 
 export interface SweepResult {
   readonly dir: string;
@@ -162,7 +176,7 @@ async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], loc
   const kept = runs.length - pending.length;
   if (kept > 0) log(`${dir}: ${kept} of ${runs.length} runs already finished; continuing`);
   const threads = threadsPerRun(c, o.jobs, os.availableParallelism());
-  const display = new SweepDisplay(runs, pending, log);
+  const display = o.observe ? o.observe(runs, pending) : silent;
   const children = new Set<ChildProcess>();
   // Checkpoints are written atomically, so stopping anywhere is safe; say how to go on. The workers
   // are waited for (a second at most) so that the lock is released only when nobody writes.

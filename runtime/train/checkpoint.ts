@@ -4,8 +4,8 @@
 // continues from bit-identical state.
 import { createHash } from "node:crypto";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
-import { readBoundedText } from "../../compiler/model/boundedRead.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { tensorSpecs, sizeOf, type Geometry, type Params } from "./params.js";
 import type { TrainerState } from "./trainer.js";
 

@@ -1,6 +1,7 @@
 // One training run: steps on seeded batches, metrics at an interval, checkpoints, resume, and a
 // clean stop on a NaN/Inf loss. The run's folder holds metrics.jsonl (one record per evaluation),
-// checkpoint.json (the latest state) and summary.json (written last, so its presence means done).
+// checkpoint.json (the latest state), final-model.json (the caller writes it from onFinished) and
+// summary.json (written last, so its presence means done).
 //
 // Determinism: batch t depends only on (seed, t) (taskBatches.ts), the test sets only on the seed,
 // and the engines are deterministic for a fixed thread count; the checkpoint carries the loop's
@@ -9,14 +10,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
-import { readBoundedText } from "../../compiler/model/boundedRead.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { makeDataset, type TaskSpec } from "../tasks/data.js";
 import { makeRng } from "../random.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { learningRateAt, type Schedule } from "./schedule.js";
 import { streamSeed, type Encoded, type LabelKind, type TaskEncoder } from "./taskBatches.js";
 import { argmaxRows, type Trainer } from "./trainer.js";
+import type { Params } from "./params.js";
 
 export interface RunSettings {
   readonly spec: TaskSpec;
@@ -63,7 +65,7 @@ export interface RunSummary {
   readonly message?: string;
 }
 
-export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", summary: "summary.json" } as const;
+export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", finalModel: "final-model.json", summary: "summary.json" } as const;
 
 export interface TestSets {
   readonly c0: Encoded[];
@@ -115,6 +117,12 @@ export interface TrainRunOptions {
   /** Continue from runDir's checkpoint when there is one. */
   readonly resume: boolean;
   readonly onProgress?: (step: number, total: number, last: MetricsRecord | null) => void;
+  /**
+   * Called once training stops, before the summary is written (so a run marked done has what this
+   * writes), with the final parameters: the last state when the run finished, the last good
+   * checkpoint's when it diverged (nothing when it diverged before any).
+   */
+  readonly onFinished?: (params: Params, step: number) => void;
 }
 
 /** One record per evaluation: even a million of them stay well under this. */
@@ -214,6 +222,10 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
       break;
     }
     o.onProgress?.(step, total, records.at(-1) ?? null);
+  }
+  if (o.onFinished) {
+    if (!diverged) o.onFinished(trainer.state().params, step);
+    else if (lastSaved !== null) o.onFinished(readCheckpoint(checkpointFile, trainer.geometry, o.fingerprint).state.params, lastSaved);
   }
   const final = records.at(-1)!;
   const summary: RunSummary = {

@@ -6,18 +6,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { decodeOutputs, hookNames } from "../../runtime/outputs.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { decodeOutputs } from "../../runtime/forward/outputs.js";
+import { hookNames } from "../../compiler/model/hooks.js";
 import { makeRng, type Rng } from "../../runtime/random.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { createRunner } from "../../runtime/runModel.js";
-import { makeTokenizer } from "../../runtime/tokenize.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { createRunner } from "../../runtime/forward/runModel.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel, type VerifyReport } from "../../runtime/verify.js";
 
 const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");

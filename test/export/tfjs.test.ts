@@ -13,9 +13,10 @@ import { buildTfjsModel, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, writeTfjs } from ".
 import { exportMetadata } from "../../compiler/export/onnx.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
-import { initTfjs, TfjsForward } from "../../runtime/forward.js";
-import { allHookNames, decodeOutputs } from "../../runtime/outputs.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
+import { initTfjs, TfjsForward } from "../../runtime/forward/forward.js";
+import { decodeOutputs } from "../../runtime/forward/outputs.js";
+import { allHookNames } from "../../compiler/model/hooks.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
 import { verifyModel } from "../../runtime/verify.js";
 import { copyModel, fracModel, randomIds, randomModel } from "../model/fixtures.js";
 import { compileProgram, describeMismatches, graphModelForward, graphModelRunner, inputArbitrary, loadTfjsExport, maxDiffAtRealPositions, suggestedPrograms } from "./helpers.js";

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
-import { initTfjs, TfjsForward } from "../../runtime/forward.js";
-import { allHookNames, decodeOutputs, hookNames, type ForwardResult } from "../../runtime/outputs.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { makeTokenizer, padId } from "../../runtime/tokenize.js";
+import { initTfjs, TfjsForward } from "../../runtime/forward/forward.js";
+import { decodeOutputs, type ForwardResult } from "../../runtime/forward/outputs.js";
+import { allHookNames, hookNames } from "../../compiler/model/hooks.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
+import { padId } from "../../compiler/model/tokens.js";
 import { clone, copyModel, fracModel, randomIds, randomModel } from "../model/fixtures.js";
 
 beforeAll(async () => {

@@ -7,9 +7,9 @@ import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
 import type { Atom } from "../../rasp/values.js";
 import { parseInput, readInputsText } from "../inputs.js";
-import { createRunner, type EngineName } from "../../../runtime/runModel.js";
-import { makeTokenizer } from "../../../runtime/tokenize.js";
-import { traceSequence, type Trace } from "../../../runtime/trace.js";
+import { createRunner, type EngineName } from "../../../runtime/forward/runModel.js";
+import { makeTokenizer } from "../../../runtime/forward/tokenize.js";
+import { traceSequence, type Trace } from "../../../runtime/forward/trace.js";
 import { table } from "./modelArgs.js";
 
 export interface ExecOptions {

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError, showControls } from "../../language/diagnostics.js";
+import { CompileOptionError, type CompileOptionField } from "../../options.js";
 import { loadProgram, outputSOp } from "../../interpreter/program.js";
 import type { OverrideValue } from "../../interpreter/interpreter.js";
 import { recordingReader } from "../../interpreter/sourceFiles.js";
@@ -120,7 +121,7 @@ export function loadTarget(file: string, sopName: string, sources: Map<string, s
 
 /** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
 export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number, maxParams?: number): Promise<{ model: CompiledModel; seconds: number }> {
-  const { compileSOp } = await import("../../compiler/compile.js");
+  const { compileSOp } = await import("../../passes/compile.js");
   const start = performance.now();
   // A compile that takes over a second shows its layers being built (on a terminal only).
   let bar: ProgressBar | null = null;
@@ -130,7 +131,7 @@ export async function compileTarget(target: CompileTarget, vocab: readonly Atom[
   };
   const opts = { vocab, maxLen, onProgress, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}), ...(maxParams !== undefined ? { maxParams } : {}) };
   try {
-    const model = compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName });
+    const model = withFlagNames(() => compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName }));
     return { model, seconds: (performance.now() - start) / 1000 };
   } finally {
     (bar as ProgressBar | null)?.finish();
@@ -149,6 +150,19 @@ export function compactList(xs: readonly number[]): string {
     i = j;
   }
   return out.join(", ");
+}
+
+/** The flag each compile option field is given by on the command line. */
+const FLAGS: Record<CompileOptionField, string> = { vocab: "--vocab", maxLen: "--max-len", bos: "--bos", coldness: "--coldness", mlpBand: "the MLP band", maxParams: "--max-params", onProgress: "the progress callback" };
+
+/** Runs a compile, rewording a bad option's error with the CLI's flag names (`--max-len must ...`). */
+export function withFlagNames<T>(compile: () => T): T {
+  try {
+    return compile();
+  } catch (e) {
+    if (e instanceof CompileOptionError) throw new UsageError(e.describe((f) => FLAGS[f]));
+    throw e;
+  }
 }
 
 /** Two or three lines: layers, heads, d_model, MLP widths, parameters. */

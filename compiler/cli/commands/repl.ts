@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { readBoundedText } from "../../model/boundedRead.js";
+import { readBoundedText } from "../../common/boundedRead.js";
 import { ReplSession } from "../repl/session.js";
 
 export interface ReplOptions {
