@@ -26,7 +26,8 @@ program
   .command("check")
   .description("parse and check a RASP program; prints diagnostics only")
   .argument("<file>", "a .rasp program")
-  .action((file: string) => runCommand(async (sources) => (await import("./commands/check.js")).check(file, sources)));
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { allowOutside?: boolean }) => runCommand(async (sources) => (await import("./commands/check.js")).check(file, sources, opts)));
 
 program
   .command("run")
@@ -37,7 +38,8 @@ program
   .option("--sop <name>", "the s-op to show", "out")
   .option("--all", "show every named s-op of the program, not just the output")
   .option("--json", "print one JSON result per input line")
-  .action((file: string, opts: { input?: string; inputs?: string; sop: string; all?: boolean; json?: boolean }) =>
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { input?: string; inputs?: string; sop: string; all?: boolean; json?: boolean; allowOutside?: boolean }) =>
     runCommand(async (sources) => (await import("./commands/run.js")).run(file, opts, sources)),
   );
 
@@ -61,7 +63,9 @@ program
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
   .addOption(setOption())
   .addOption(coldnessOption())
-  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string }) =>
+  .addOption(maxParamsOption())
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string; maxParams?: string; allowOutside?: boolean }) =>
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
 
@@ -73,6 +77,16 @@ function setOption(): Option {
 /** `--coldness C` of compile and verify. */
 function coldnessOption(): Option {
   return new Option("--coldness <c>", "attention coldness (score gap between a selected and an unselected key) instead of the compiler's choice of at least 40; lower trains more easily, verify the result");
+}
+
+/** `--allow-outside` of the commands that read programs: `load` (and a config's program) may leave the top file's folder. */
+function allowOutsideOption(): Option {
+  return new Option("--allow-outside", "let `load` (and an experiment config's program) read files outside the top-level file's folder tree");
+}
+
+/** `--max-params N` of compile and verify. */
+function maxParamsOption(): Option {
+  return new Option("--max-params <n>", "the most parameters the compiled model may have, checked before any weight is built (default 50,000,000)");
 }
 
 /** `--engine ort|tfjs` of exec and verify: onnxruntime-node is the fast default for batches. */
@@ -120,8 +134,10 @@ program
   .option("--seed <s>", "seed for the random inputs (default 0)")
   .addOption(setOption())
   .addOption(coldnessOption())
+  .addOption(maxParamsOption())
   .addOption(engineOption())
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string }) =>
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string; maxParams?: string; allowOutside?: boolean }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 
@@ -171,7 +187,8 @@ program
   .option("--force", "delete an existing sweep folder of that name and start again")
   .addOption(new Option("--engine <name>", "override the config's engine: ort (onnxruntime-node) or tfjs (TensorFlow.js)").choices(["ort", "tfjs"]))
   .option("--backend <name>", "override the config's backend: cpu or cuda (ort); wasm, cpu or tensorflow (tfjs)")
-  .action((file: string, opts: { out: string; jobs: string; resume?: boolean; force?: boolean; engine?: string; backend?: string }) =>
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { out: string; jobs: string; resume?: boolean; force?: boolean; engine?: string; backend?: string; allowOutside?: boolean }) =>
     runCommand(async () => (await import("./commands/experiment.js")).experiment(file, opts)),
   );
 

@@ -1,9 +1,9 @@
 // Reading a `.pcfg` file the way every command does: the same size and UTF-8 checks as RASP
 // sources, then parse and validate. Errors (with the warnings found beside them) come back as a
 // ParseFailure, which the CLI prints with source lines; warnings of a good file come back with it.
-import * as fs from "node:fs";
 import { ParseFailure, type Diagnostic } from "../language/diagnostics.js";
-import { checkUserFile, decodeSource } from "../interpreter/sourceFiles.js";
+import { decodeSource } from "../interpreter/sourceFiles.js";
+import { readBoundedFile } from "../common/boundedRead.js";
 import { parsePcfg } from "./parse.js";
 import { validateGrammar } from "./validate.js";
 import type { Grammar } from "./grammar.js";
@@ -27,8 +27,7 @@ export function grammarFromText(file: string, source: string): LoadedGrammar {
 
 /** Reads, parses and checks a grammar file. `sources` receives the text so diagnostics can quote it. */
 export function loadGrammar(file: string, sources?: Map<string, string>): LoadedGrammar {
-  checkUserFile(file, "a grammar file", MAX_GRAMMAR_BYTES, "16 MiB");
-  const source = decodeSource(file, fs.readFileSync(file));
+  const source = decodeSource(file, readBoundedFile(file, "a grammar file", MAX_GRAMMAR_BYTES));
   sources?.set(file, source);
   return grammarFromText(file, source);
 }

@@ -6,11 +6,11 @@
 // grammar's terminals, token collisions, priors summing to 1, labels that fit the window). Every
 // problem is one line naming the field: `task.json: prior.d: "d" is not a terminal of the grammar`.
 // Grammar errors are the grammar file's own located diagnostics.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { rangeAt, UsageError } from "../../../compiler/language/diagnostics.js";
-import { checkUserFile, decodeSource } from "../../../compiler/interpreter/sourceFiles.js";
+import { decodeSource } from "../../../compiler/interpreter/sourceFiles.js";
+import { readBoundedFile } from "../../../compiler/common/boundedRead.js";
 import { loadGrammar, type LoadedGrammar } from "../../../compiler/pcfg/load.js";
 import { grammarStats, type GrammarStats } from "../../../compiler/pcfg/stats.js";
 import { schemaErrorMessage } from "../../experiment/config.js";
@@ -351,8 +351,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Reads and resolves a task config file; every problem is a one-line UsageError naming the file. */
 export function loadPcfgTaskConfig(file: string, overrides: { seed?: number } = {}, sources?: Map<string, string>): PcfgTaskConfig {
-  checkUserFile(file, "a task config", MAX_CONFIG_BYTES, "1 MiB");
-  const text = decodeSource(file, fs.readFileSync(file));
+  const text = decodeSource(file, readBoundedFile(file, "a task config", MAX_CONFIG_BYTES));
   let json: unknown;
   try {
     json = JSON.parse(text);
