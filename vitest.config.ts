@@ -10,6 +10,13 @@ const integration = [
   "test/train/loop.test.ts",
   "test/train/maxIdentifier.test.ts",
   "test/pretrain/**/*.test.ts",
+  // These spawn the built CLI (or a node process on dist/) for what only a process shows: devices
+  // and FIFOs, killed parents and locks, configs refused before writing, signals during writes.
+  "test/common/boundedRead.test.ts",
+  "test/common/tmpCleanup.test.ts",
+  "test/experiment/sweepSafety.test.ts",
+  "test/experiment/preflight.test.ts",
+  "test/interpreter/loadConfinement.test.ts",
 ];
 const shared = { testTimeout: 60_000, hookTimeout: 60_000 };
 

@@ -4,7 +4,7 @@
 // the model records its source the same way everywhere.
 import { loadProgram, outputSOp, DEFAULT_OUTPUT } from "./interpreter/program.js";
 import type { OverrideValue } from "./interpreter/interpreter.js";
-import { readSourceFile } from "./interpreter/sourceFiles.js";
+import { recordingReader } from "./interpreter/sourceFiles.js";
 import type { CompiledModel } from "./model/types.js";
 import { checkCompileOptions, type CompileOptions } from "./options.js";
 import { compileSOp } from "./passes/compile.js";
@@ -16,6 +16,8 @@ export interface CompileFileOptions extends CompileOptions {
   readonly overrides?: ReadonlyMap<string, OverrideValue>;
   /** Filled with every source file read (the program and what it loads), for diagnostics. */
   readonly sources?: Map<string, string>;
+  /** Let `load` read outside the program's folder tree (interpreter/loadConfinement.ts). */
+  readonly allowOutside?: boolean;
 }
 
 /**
@@ -26,16 +28,14 @@ export interface CompileFileOptions extends CompileOptions {
 export function compileFile(file: string, options: CompileFileOptions): CompiledModel {
   checkCompileOptions(options);
   const sources = options.sources ?? new Map<string, string>();
-  const read = (f: string): string => {
-    const text = readSourceFile(f);
-    sources.set(f, text);
-    return text;
-  };
-  const program = loadProgram(file, read, options.overrides ?? new Map());
+  const program = loadProgram(file, recordingReader(sources), options.overrides ?? new Map(), options.allowOutside === true);
   for (const [f, text] of program.interpreter.sources) sources.set(f, text);
   const sopName = options.sop ?? DEFAULT_OUTPUT;
   const sop = outputSOp(program, sopName);
-  const { vocab, maxLen, bos, mlpBand, coldness } = options;
-  const opts: CompileOptions = { vocab, maxLen, ...(bos !== undefined ? { bos } : {}), ...(mlpBand !== undefined ? { mlpBand } : {}), ...(coldness !== undefined ? { coldness } : {}) };
+  const { vocab, maxLen, bos, mlpBand, coldness, maxParams, onProgress } = options;
+  const opts: CompileOptions = {
+    vocab, maxLen, ...(bos !== undefined ? { bos } : {}), ...(mlpBand !== undefined ? { mlpBand } : {}), ...(coldness !== undefined ? { coldness } : {}),
+    ...(maxParams !== undefined ? { maxParams } : {}), ...(onProgress !== undefined ? { onProgress } : {}),
+  };
   return compileSOp(sop, opts, { file, text: sources.get(file) ?? "", sop: sopName });
 }

@@ -19,7 +19,18 @@ export interface CompileOptions {
    * multiplied by it.
    */
   readonly coldness?: number;
+  /** The most parameters the model may have (default DEFAULT_MAX_PARAMS in passes/sizeBudget.ts); checked before any weight is built. */
+  readonly maxParams?: number;
+  /** Called as assembly builds each layer's weights, for a progress bar on long compiles. */
+  readonly onProgress?: (layersDone: number, layers: number) => void;
 }
+
+/**
+ * Scores scale with the coldness, and query·key products multiply it again by the values' scale, so
+ * a huge one overflows float32 (3.4e38) in the engines; a million is already far past any use (the
+ * compiler's own choice is 40 to 60).
+ */
+export const MAX_COLDNESS = 1_000_000;
 
 export type CompileOptionField = keyof CompileOptions;
 
@@ -54,5 +65,7 @@ export function checkCompileOptions(opts: CompileOptions): string {
   }
   if (opts.mlpBand !== undefined && !(opts.mlpBand > 0 && opts.mlpBand <= 0.5)) fail("mlpBand", (n) => `${n("mlpBand")} must be in (0, 0.5], got ${opts.mlpBand}`);
   if (opts.coldness !== undefined && !(Number.isFinite(opts.coldness) && opts.coldness > 0)) fail("coldness", (n) => `${n("coldness")} must be a positive number, got ${opts.coldness}`);
+  if (opts.coldness !== undefined && opts.coldness > MAX_COLDNESS) fail("coldness", (n) => `${n("coldness")} must be at most 1,000,000 (larger scores overflow float32), got ${opts.coldness}`);
+  if (opts.maxParams !== undefined && !(Number.isSafeInteger(opts.maxParams) && opts.maxParams > 0)) fail("maxParams", (n) => `${n("maxParams")} must be a positive integer, got ${opts.maxParams}`);
   return bos;
 }

@@ -26,7 +26,8 @@ program
   .command("check")
   .description("parse and check a RASP program; prints diagnostics only")
   .argument("<file>", "a .rasp program")
-  .action((file: string) => runCommand(async (sources) => (await import("./commands/check.js")).check(file, sources)));
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { allowOutside?: boolean }) => runCommand(async (sources) => (await import("./commands/check.js")).check(file, sources, opts)));
 
 program
   .command("run")
@@ -37,7 +38,8 @@ program
   .option("--sop <name>", "the s-op to show", "out")
   .option("--all", "show every named s-op of the program, not just the output")
   .option("--json", "print one JSON result per input line")
-  .action((file: string, opts: { input?: string; inputs?: string; sop: string; all?: boolean; json?: boolean }) =>
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { input?: string; inputs?: string; sop: string; all?: boolean; json?: boolean; allowOutside?: boolean }) =>
     runCommand(async (sources) => (await import("./commands/run.js")).run(file, opts, sources)),
   );
 
@@ -61,7 +63,9 @@ program
   .option("--bos <token>", "the name of the beginning-of-sequence token", "BOS")
   .addOption(setOption())
   .addOption(coldnessOption())
-  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string }) =>
+  .addOption(maxParamsOption())
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string; maxParams?: string; allowOutside?: boolean }) =>
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
 
@@ -73,6 +77,16 @@ function setOption(): Option {
 /** `--coldness C` of compile and verify. */
 function coldnessOption(): Option {
   return new Option("--coldness <c>", "attention coldness (score gap between a selected and an unselected key) instead of the compiler's choice of at least 40; lower trains more easily, verify the result");
+}
+
+/** `--allow-outside` of the commands that read programs: `load` (and a config's program) may leave the top file's folder. */
+function allowOutsideOption(): Option {
+  return new Option("--allow-outside", "let `load` (and an experiment config's program) read files outside the top-level file's folder tree");
+}
+
+/** `--max-params N` of compile and verify. */
+function maxParamsOption(): Option {
+  return new Option("--max-params <n>", "the most parameters the compiled model may have, checked before any weight is built (default 50,000,000)");
 }
 
 /** `--engine ort|tfjs` of exec and verify: onnxruntime-node is the fast default for batches. */
@@ -120,8 +134,10 @@ program
   .option("--seed <s>", "seed for the random inputs (default 0)")
   .addOption(setOption())
   .addOption(coldnessOption())
+  .addOption(maxParamsOption())
   .addOption(engineOption())
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string }) =>
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string; maxParams?: string; allowOutside?: boolean }) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 
@@ -171,13 +187,56 @@ program
   .option("--force", "delete an existing sweep folder of that name and start again")
   .addOption(new Option("--engine <name>", "override the config's engine: ort (onnxruntime-node) or tfjs (TensorFlow.js)").choices(["ort", "tfjs"]))
   .option("--backend <name>", "override the config's backend: cpu or cuda (ort); wasm, cpu or tensorflow (tfjs)")
-  .action((file: string, opts: { out: string; jobs: string; resume?: boolean; force?: boolean; engine?: string; backend?: string }) =>
+  .addOption(allowOutsideOption())
+  .action((file: string, opts: { out: string; jobs: string; resume?: boolean; force?: boolean; engine?: string; backend?: string; allowOutside?: boolean }) =>
     runCommand(async () => (await import("./commands/experiment.js")).experiment(file, opts)),
   );
 
 program
   .command("__experiment-worker", { hidden: true })
   .action(() => runCommand(async () => (await import("./commands/experiment.js")).experimentWorker()));
+
+const pcfg = program
+  .command("pcfg")
+  .description("probabilistic context-free grammars (.pcfg, a superset of NLTK's PCFG text) and the paper's PCFG tasks");
+
+pcfg
+  .command("check")
+  .description("parse and check a grammar; prints its diagnostics (errors and warnings) only")
+  .argument("<file>", "a .pcfg grammar, e.g. grammars/jain2023-fig14.pcfg")
+  .action((file: string) => runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgCheck(file, sources)));
+
+pcfg
+  .command("info")
+  .description("exact statistics of a grammar: symbols, rules, spectral radius, string length mean/sd/min/max, length histogram")
+  .argument("<file>", "a .pcfg grammar")
+  .option("--window <w>", "report the share of strings shorter than this task window (default 250)")
+  .option("--json", "print the statistics as one JSON object")
+  .action((file: string, opts: { window?: string; json?: boolean }) =>
+    runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgInfo(file, opts, sources)),
+  );
+
+pcfg
+  .command("sample")
+  .description("draw seeded strings from a grammar, one per line (terminals separated by spaces)")
+  .argument("<file>", "a .pcfg grammar")
+  .option("-n <n>", "how many strings (default 10)")
+  .option("--seed <s>", "seed; the same seed gives the same strings everywhere (default 0)")
+  .option("--tree", "print derivation trees instead: (s (r ...) 'a') per line, or {\"tree\": [...]} with --jsonl")
+  .option("--jsonl", "one JSON array of terminals per line (one {\"tree\"} object with --tree)")
+  .action((file: string, opts: { n?: string; seed?: string; tree?: boolean; jsonl?: boolean }) =>
+    runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgSample(file, opts, sources)),
+  );
+
+pcfg
+  .command("data")
+  .description("make the paper's PCFG task samples from a task config: pretraining samples and fine-tuning sets with a planted correlation, with label histograms, majority baselines and TV distances")
+  .argument("<taskconfig>", "a task config (see docs/pcfg.md), e.g. experiments/pcfg/counter-data.json")
+  .option("--out <dir>", "write vocab.json, pretraining.jsonl and ft-train-cC.jsonl / ft-test-cC.jsonl there (one JSON sample per line)")
+  .option("--seed <s>", "override the config's seed")
+  .action((config: string, opts: { out?: string; seed?: string }) =>
+    runCommand(async (sources) => (await import("./commands/pcfgData.js")).pcfgData(config, opts, sources)),
+  );
 
 program
   .command("train")

@@ -15,8 +15,8 @@ export function barText(done: number, total: number, width: number): string {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
 }
 
-/** `minTotal`: runs shorter than this get no bar at all. */
-export function progressBar(name: string, total: number, minTotal = 0): ProgressBar {
+/** `minTotal`: runs shorter than this get no bar at all; `delayMs`: nor do runs done within it. */
+export function progressBar(name: string, total: number, minTotal = 0, delayMs = 0): ProgressBar {
   const tty = process.stderr.isTTY === true && total >= minTotal;
   const start = performance.now();
   let last = 0;
@@ -29,6 +29,7 @@ export function progressBar(name: string, total: number, minTotal = 0): Progress
     update(done, detail = "") {
       if (!tty) return;
       const now = performance.now();
+      if (now - start < delayMs) return;
       if (now - last < 100 && done < total) return;
       last = now;
       const elapsed = (now - start) / 1000;

@@ -1,6 +1,6 @@
 // Turning whatever went wrong into what a user reads: diagnostics with source lines, one-line
 // reasons for usage problems, and the exit status. No stack trace reaches a user.
-import { ParseFailure, RaspError, UsageError, formatDiagnostic, type Diagnostic } from "../language/diagnostics.js";
+import { ParseFailure, RaspError, UsageError, formatDiagnostic, showControls, type Diagnostic } from "../language/diagnostics.js";
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
@@ -21,11 +21,11 @@ export function reportError(err: unknown, sources: ReadonlyMap<string, string>):
     return EXIT_ERROR;
   }
   if (err instanceof UsageError) {
-    process.stderr.write(`raspc: ${err.message}\n`);
+    process.stderr.write(`raspc: ${showControls(err.message)}\n`);
     return EXIT_ERROR;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`raspc: internal error: ${message.split("\n")[0]}\n`);
+  process.stderr.write(`raspc: internal error: ${showControls(message.split("\n")[0]!)}\n`);
   if (process.env.RASPC_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
   return EXIT_ERROR;
 }

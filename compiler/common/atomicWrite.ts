@@ -4,9 +4,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../language/diagnostics.js";
+import { trackTemporary } from "./tmpCleanup.js";
 
 /** Writes `data` to `file` atomically. Every failure is a UsageError naming the file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  if (file === "") throw new UsageError("cannot write: the output path is empty");
   const dir = path.dirname(path.resolve(file));
   let dirStat: fs.Stats;
   try {
@@ -23,6 +25,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   let fd: number | null = null;
+  const untrack = trackTemporary(tmp);
   try {
     fd = fs.openSync(tmp, "wx", 0o644);
     fs.writeFileSync(fd, data);
@@ -46,5 +49,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOSPC" ? "no space left on the device" : (err as Error).message.split("\n")[0];
     throw new UsageError(`${file}: cannot write: ${why}`);
+  } finally {
+    untrack();
   }
 }

@@ -7,10 +7,11 @@ import { ParseFailure, RaspError, fileStart } from "../language/diagnostics.js";
 import { parseProgram } from "../language/parse.js";
 import { make, isSOp, isSelector, type Affine, type SOp, type Selector } from "../rasp/ops.js";
 import { GraphEvaluator, type SelectorMatrix } from "../rasp/evaluate.js";
-import { AtomError, applyBinary, applyNegate, applyNot, atomEquals, indicator, roundHalfEven, type Atom, type AtomBinaryOp } from "../rasp/values.js";
+import { AtomError, MAX_ITEMS, MAX_ITEMS_TEXT, applyBinary, applyNegate, applyNot, atomEquals, indicator, roundHalfEven, type Atom, type AtomBinaryOp } from "../rasp/values.js";
 import { BuiltinFunction, Env, RaspDict, RaspFunction, formatValue, isAtom, kindOf, truthyValue, type ListValue, type Value } from "./values.js";
 import { installBuiltins, type Primitives } from "./builtins.js";
-import { readSourceFile } from "./sourceFiles.js";
+import { displayName, readSourceFile } from "./sourceFiles.js";
+import { confinementRoot, insideTree, isRaspFileName, notRaspReason, outsideReason } from "./loadConfinement.js";
 import { closestName } from "../common/closestName.js";
 
 export { ParseFailure };
@@ -36,6 +37,8 @@ export interface InterpreterOptions {
    * another operand, without editing its source.
    */
   readonly overrides?: ReadonlyMap<string, OverrideValue>;
+  /** Let `load` read outside the top-level file's folder tree (loadConfinement.ts); default false. */
+  readonly allowOutside?: boolean;
 }
 
 type AffineOp = "+" | "-" | "*" | "/" | "neg";
@@ -89,6 +92,7 @@ export class Interpreter {
   private readonly loading: string[] = [];
   private callDepth = 0;
   private readonly overrides: ReadonlyMap<string, OverrideValue>;
+  private readonly allowOutside: boolean;
   /** Override names some global assignment used. */
   readonly overridden = new Set<string>();
   /** Nodes that already carry a user-chosen name; later assignments don't rename them. */
@@ -97,6 +101,7 @@ export class Interpreter {
   constructor(options: InterpreterOptions = {}) {
     this.readFile = options.readFile ?? readSourceFile;
     this.overrides = options.overrides ?? new Map();
+    this.allowOutside = options.allowOutside ?? false;
     const root = new Env(null, "builtins");
     this.primitives = installBuiltins(root);
     this.globals = new Env(root, "globals");
@@ -220,7 +225,7 @@ export class Interpreter {
   private load(s: A.LoadStatement): void {
     const from = s.range.file;
     const target = path.resolve(path.dirname(from), s.path);
-    const shown = path.relative(process.cwd(), target) || target;
+    const shown = displayName(target);
     // The files being loaded, outermost first, ending with the one this statement is in (each once).
     const fromPath = path.resolve(from);
     const pushFrom = this.loading[this.loading.length - 1] !== fromPath;
@@ -230,6 +235,8 @@ export class Interpreter {
       const chain = [...stack.slice(cycleAt), target].map((f) => path.relative(process.cwd(), f) || f);
       throw new RaspError(`load cycle: ${chain.join(" -> ")}`, s.pathRange);
     }
+    const root = confinementRoot(stack[0]!);
+    if (!this.allowOutside && !insideTree(root, target)) throw new RaspError(`cannot load "${s.path}": ${outsideReason(root, "it")}`, s.pathRange);
     let text: string;
     try {
       text = this.readFile(target);
@@ -241,7 +248,11 @@ export class Interpreter {
     try {
       this.sources.set(shown, text);
       const parsed = parseProgram(shown, text);
-      if (!parsed.program) throw new ParseFailure(parsed.diagnostics);
+      if (!parsed.program) {
+        // A file not named .rasp (a config, /proc/self/environ) is not echoed: its name only.
+        if (!isRaspFileName(target)) throw new RaspError(`cannot load "${s.path}": ${notRaspReason(parsed.diagnostics[0]!)}`, s.pathRange);
+        throw new ParseFailure(parsed.diagnostics);
+      }
       for (const st of parsed.program.statements) this.exec(st, this.globals);
     } finally {
       this.loading.pop();
@@ -412,13 +423,18 @@ export class Interpreter {
 
   private listBinary(e: A.BinaryExpr, left: Value, right: Value): Value {
     if (Array.isArray(left) && Array.isArray(right)) {
-      if (e.op === "+") return [...left, ...right];
+      if (e.op === "+") {
+        if (left.length + right.length > MAX_ITEMS) throw new RaspError(`list concatenation would make ${left.length + right.length} items; the limit is ${MAX_ITEMS_TEXT}`, e.opRange);
+        return [...left, ...right];
+      }
       if (e.op === "==") return valuesEqual(left, right);
       if (e.op === "!=") return !valuesEqual(left, right);
     }
     const list = Array.isArray(left) ? left : (right as ListValue);
     const other = Array.isArray(left) ? right : left;
     if (e.op === "*" && typeof other === "number" && Number.isInteger(other)) {
+      const count = list.length * Math.max(0, other);
+      if (count > MAX_ITEMS) throw new RaspError(`list repetition would make ${count} items; the limit is ${MAX_ITEMS_TEXT}`, e.opRange);
       return Array.from({ length: Math.max(0, other) }, () => list).flat();
     }
     if (e.op === "==" || e.op === "!=") return e.op === "!=";
@@ -597,7 +613,7 @@ export class Interpreter {
     const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
     if (step === 0) throw new RaspError("range() step must not be zero", e.args[2]!.range);
     const count = Math.max(0, Math.ceil((stop - start) / step));
-    if (count > 1_000_000) throw new RaspError(`range() would make ${count} items; the limit is 1,000,000`, e.range);
+    if (count > MAX_ITEMS) throw new RaspError(`range() would make ${count} items; the limit is ${MAX_ITEMS_TEXT}`, e.range);
     return Array.from({ length: count }, (_, i) => start + i * step);
   }
 

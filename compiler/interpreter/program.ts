@@ -5,6 +5,7 @@ import { parseProgram } from "../language/parse.js";
 import { isSOp, type SOp } from "../rasp/ops.js";
 import { Interpreter, ParseFailure, type OverrideValue } from "./interpreter.js";
 import { readSourceFile } from "./sourceFiles.js";
+import { isRaspFileName, notRaspReason } from "./loadConfinement.js";
 import { staticCheck } from "./staticCheck.js";
 import { kindOf } from "./values.js";
 
@@ -19,12 +20,16 @@ export interface LoadedProgram {
  * Loads a program. Throws ParseFailure with every syntax and static error found, RaspError for
  * the first error met while running it, or UsageError when the file cannot be read.
  */
-export function loadProgram(file: string, readFile: (f: string) => string = readSourceFile, overrides: ReadonlyMap<string, OverrideValue> = new Map()): LoadedProgram {
+export function loadProgram(file: string, readFile: (f: string) => string = readSourceFile, overrides: ReadonlyMap<string, OverrideValue> = new Map(), allowOutside = false): LoadedProgram {
   const source = readFile(file);
-  const interpreter = new Interpreter({ readFile, overrides });
+  const interpreter = new Interpreter({ readFile, overrides, allowOutside });
   interpreter.sources.set(file, source);
   const parsed = parseProgram(file, source);
-  if (!parsed.program) throw new ParseFailure(parsed.diagnostics);
+  if (!parsed.program) {
+    // A file not named .rasp that does not parse is not echoed (loadConfinement.ts).
+    if (!isRaspFileName(file)) throw new UsageError(`${file}: ${notRaspReason(parsed.diagnostics[0]!)}`);
+    throw new ParseFailure(parsed.diagnostics);
+  }
   const problems: Diagnostic[] = staticCheck(parsed.program, (f) => {
     const text = readFile(f);
     return text;

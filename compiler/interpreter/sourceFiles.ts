@@ -1,7 +1,9 @@
 // Reading program files: strict UTF-8, so a binary or mis-encoded file gets a clear reason
-// instead of a parse of replacement characters.
-import * as fs from "node:fs";
+// instead of a parse of replacement characters. The read is bounded (boundedRead.ts): a FIFO,
+// a device or a huge file is refused before it can hang or exhaust memory.
+import * as path from "node:path";
 import { UsageError } from "../language/diagnostics.js";
+import { readBoundedFile } from "../common/boundedRead.js";
 
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
@@ -22,19 +24,25 @@ export function decodeSource(file: string, bytes: Uint8Array): string {
   }
 }
 
-/** Checks that a user-named file exists, is a file, and is not absurdly large; one-line reasons. */
-export function checkUserFile(file: string, kind: string, maxBytes: number, sizeText: string): void {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new UsageError(`${file}: no such file`);
-  }
-  if (stat.isDirectory()) throw new UsageError(`${file}: is a directory, not ${kind}`);
-  if (stat.size > maxBytes) throw new UsageError(`${file}: larger than ${sizeText}; not ${kind}`);
+export function readSourceFile(file: string): string {
+  return decodeSource(file, readBoundedFile(file, "a RASP program", MAX_SOURCE_BYTES));
 }
 
-export function readSourceFile(file: string): string {
-  checkUserFile(file, "a RASP program", MAX_SOURCE_BYTES, "16 MiB");
-  return decodeSource(file, fs.readFileSync(file));
+/** How a loaded file is named in diagnostics: relative to the working directory when it can be. */
+export function displayName(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+/**
+ * readSourceFile that also records every text it reads in `sources`, under its path and under its
+ * display name, so a diagnostic inside a `load`ed file is shown with its line and caret even when
+ * the program fails before the interpreter's own record is copied.
+ */
+export function recordingReader(sources: Map<string, string>): (file: string) => string {
+  return (file) => {
+    const text = readSourceFile(file);
+    sources.set(file, text);
+    sources.set(displayName(path.resolve(file)), text);
+    return text;
+  };
 }

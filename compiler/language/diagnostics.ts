@@ -73,19 +73,32 @@ export function spanning(from: SourceRange, to: SourceRange): SourceRange {
 const MAX_SHOWN_LINE = 160;
 
 /**
+ * Control characters from sources, tokens and file names, made visible: C0 ones and DEL as their
+ * Unicode control pictures (␀, ␛, ␡), C1 ones as U+FFFD, one column each so carets stay aligned.
+ * Raw, they would move the cursor, change colours or ring the bell on a user's terminal.
+ */
+export function showControls(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x20 ? String.fromCharCode(0x2400 + n) : n === 0x7f ? "\u2421" : "\ufffd";
+  });
+}
+
+/**
  * `file:line:col: error: message`, then the source line and a caret line. Very long lines are
  * cut to a window around the column so one diagnostic never floods a terminal.
  */
 export function formatDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, string>): string {
   const { file, startLine, startColumn } = d.range;
-  const head = `${file}:${startLine}:${startColumn}: ${d.severity}: ${d.message}`;
+  const head = showControls(`${file}:${startLine}:${startColumn}: ${d.severity}: ${d.message}`);
   const source = sources.get(file);
   if (source === undefined) return head;
   const lines = source.split(/\r?\n/);
   const text = lines[startLine - 1];
   if (text === undefined) return head;
   const width = d.range.endLine === startLine ? Math.max(1, d.range.endColumn - startColumn + 1) : Math.max(1, text.length - startColumn + 1);
-  let shown = text.replace(/\t/g, " ");
+  let shown = showControls(text.replace(/\t/g, " "));
   let caretAt = startColumn - 1;
   if (shown.length > MAX_SHOWN_LINE) {
     const from = Math.max(0, caretAt - MAX_SHOWN_LINE / 2);

@@ -79,7 +79,8 @@ function hiddenLabels(model: CompiledModel, layer: number): string[] {
 }
 
 /** Every weight matrix of the model as a heatmap, in forward order. */
-export function modelHeatmaps(model: CompiledModel): { section: string; maps: Heatmap[] }[] {
+/** `onLayer` is called after each layer's products are formed (d_model² per head: the slow part). */
+export function modelHeatmaps(model: CompiledModel, onLayer?: (done: number, total: number) => void): { section: string; maps: Heatmap[] }[] {
   const dirs = model.residual;
   const tokens = [...model.vocab.map(formatAtom), `${model.bos} (BOS)`, "PAD"];
   const positions = model.positionEmbedding.map((_, p) => (p === 0 ? "0 (BOS)" : String(p)));
@@ -111,6 +112,7 @@ export function modelHeatmaps(model: CompiledModel): { section: string; maps: He
     }
     const kept = keep(maps);
     if (kept.length > 0) sections.push({ section: `Layer ${l}`, maps: kept });
+    onLayer?.(l + 1, model.layers.length);
   });
   sections.push({ section: "Unembedding", maps: keep([restrict("Unembedding", "residual direction → output column", "residual direction", "output", model.unembedding, dirs, outCols)]) });
   return sections.filter((s) => s.maps.length > 0);
@@ -213,9 +215,11 @@ const SCRIPT = `
 `;
 
 /** The whole page. */
-export function inspectHtml(model: CompiledModel): string {
+/** `onProgress` follows the two slow steps: the layers' weight products, then drawing each heatmap. */
+export function inspectHtml(model: CompiledModel, onProgress?: (step: "layers" | "heatmaps", done: number, total: number) => void): string {
   const s = modelStats(model);
-  const sections = modelHeatmaps(model);
+  const sections = modelHeatmaps(model, onProgress && ((done, total) => onProgress("layers", done, total)));
+  const maps = sections.reduce((a, sec) => a + sec.maps.length, 0);
   const data: Rendered["data"][] = [];
   const body: string[] = [];
   body.push(`<h1>raspc model: ${esc(model.source.file)} <span class="sub">(s-op ${esc(model.source.sop)})</span></h1>`);
@@ -246,6 +250,7 @@ export function inspectHtml(model: CompiledModel): string {
       let max = 0;
       for (const row of h.values) for (const v of row) max = Math.max(max, Math.abs(v));
       body.push(`<h3>${esc(h.title)}</h3><p class="sub">${esc(h.subtitle)}; ${h.rowLabels.length} × ${h.colLabels.length} nonzero rows × columns; max |w| = ${fmt(max)}</p><div class="map">${r.svg}</div>`);
+      onProgress?.("heatmaps", data.length, maps);
     }
   }
   // JSON inside <script type="application/json">: `<` is escaped so no "</script>" can close it early.

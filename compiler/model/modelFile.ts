@@ -3,19 +3,19 @@
 // after it fix what a schema cannot say: that every matrix has the shape the residual width, the
 // vocabulary, maxLen and the neighbouring matrices require. Every problem is reported as one line
 // naming the field, e.g. `model.json: layers[2].mlp.w1: expected 41 rows, got 40`.
-import { checkUserFile } from "../interpreter/sourceFiles.js";
-import * as fs from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { UsageError } from "../language/diagnostics.js";
 import { atomEquals, formatAtom, type Atom } from "../rasp/values.js";
 import { writeFileAtomic } from "../common/atomicWrite.js";
+import { readBoundedText } from "../common/boundedRead.js";
 import schema from "./model.schema.json" with { type: "json" };
 import type { CompiledModel, Matrix, PlanEntry } from "./types.js";
 
 export { schema as modelSchema };
 
-/** A model file is JSON text; past this size it is surely not one of ours. */
-const MAX_MODEL_BYTES = 1024 * 1024 * 1024;
+/** A model file is JSON text; past this size it is surely not one of ours (and V8's longest string
+ * is about 512 MiB, so a larger one could not be parsed anyway). */
+const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 
 let validator: ValidateFunction | null = null;
 
@@ -133,6 +133,9 @@ function checkConsistency(m: CompiledModel): void {
       if (atomEquals(m.vocab[i]!, m.vocab[j]!)) fail(`vocab[${i}]`, `${JSON.stringify(m.vocab[i])} repeats vocab[${j}] (${JSON.stringify(m.vocab[j])})`);
     }
   }
+  // An input token equal to BOS would be read as the start of the sequence (compile refuses it too).
+  const bosAt = m.vocab.findIndex((t) => t === m.bos);
+  if (bosAt >= 0) fail("bos", `"${m.bos}" is also vocab[${bosAt}]; the BOS token must differ from every input token`);
   const seen = new Map<string, number>();
   m.residual.forEach((name, i) => {
     const prev = seen.get(name);
@@ -227,13 +230,7 @@ export function writeModel(file: string, model: CompiledModel): void {
 
 /** Reads and validates a model file. Throws UsageError with one line naming the file and field. */
 export function readModel(file: string): CompiledModel {
-  checkUserFile(file, "a raspc model file", MAX_MODEL_BYTES, "1 GiB");
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-  }
+  const text = readBoundedText(file, "a raspc model file", MAX_MODEL_BYTES);
   let value: unknown;
   try {
     value = JSON.parse(text);

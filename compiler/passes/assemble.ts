@@ -21,6 +21,7 @@ export interface AssemblyInput {
   readonly maxLen: number;
   readonly bos: string;
   readonly source: { readonly file: string; readonly text: string; readonly sop: string };
+  readonly onProgress?: (layersDone: number, layers: number) => void;
 }
 
 export function layoutOf(n: SOp, names: ReadonlyMap<number, string>, infos: ReadonlyMap<number, SOpInfo>): SOpLayout {
@@ -136,6 +137,7 @@ export function assemble(input: AssemblyInput): CompiledModel {
       mlp = { parts: spans, w1, b1, w2, b2 };
     }
     layers.push({ attention, mlp });
+    input.onProgress?.(l + 1, allocation.layers);
   }
 
   // ---- unembedding: the output s-op's directions

@@ -18,6 +18,7 @@ import { insertConversions } from "./insertConversions.js";
 import { allocateLayers } from "./allocateLayers.js";
 import { craftBlocks } from "./craftBlocks.js";
 import { assemble } from "./assemble.js";
+import { checkSizeBudget, DEFAULT_MAX_PARAMS, residualWidth } from "./sizeBudget.js";
 
 export type { CompileOptions };
 
@@ -32,9 +33,18 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
   refuseNumericalNone(graph, infos);
   const allocation = allocateLayers(graph.nodes);
   const { heads, mlps, scratchDirs } = craftBlocks(graph, infos, allocation, opts);
+  // The size budget, before assembly allocates any weight matrix (sizeBudget.ts).
+  const output = infos.get(graph.output.id)!;
+  checkSizeBudget(
+    {
+      dModel: residualWidth(infos, scratchDirs.length), layers: allocation.layers, vocab: opts.vocab.length, maxLen: opts.maxLen, heads, mlps,
+      outputs: output.encoding === "numerical" ? 1 : output.values.filter((v) => v !== null).length,
+    },
+    opts.maxParams ?? DEFAULT_MAX_PARAMS,
+  );
   return assemble({
     nodes: graph.nodes, names: graph.names, infos, allocation, heads, mlps, scratchDirs,
-    output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source,
+    output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
 }
 

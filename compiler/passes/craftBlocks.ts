@@ -17,6 +17,7 @@ import { layoutOf } from "./assemble.js";
 import type { Graph } from "./raspToGraph.js";
 import { selectorLiterals } from "./selectorLiterals.js";
 import type { SOpInfo } from "./valueSets.js";
+import { residualWidth } from "./sizeBudget.js";
 
 export interface BlockOptions {
   readonly maxLen: number;
@@ -101,8 +102,7 @@ function coldnessFor(maxLen: number, infos: ReadonlyMap<number, SOpInfo>): numbe
 export const MAX_MLP_WEIGHTS = 30_000_000;
 
 function refuseHugeMlps(graph: Graph, infos: ReadonlyMap<number, SOpInfo>, mlps: ReadonlyMap<number, MlpSpec[]>, scratch: number): void {
-  let d = 2 + scratch;
-  for (const info of infos.values()) d += info.encoding === "numerical" ? 1 : info.values.filter((v) => v !== null).length;
+  const d = residualWidth(infos, scratch);
   for (const parts of mlps.values()) {
     const hidden = parts.reduce((a, p) => a + p.hidden, 0);
     if (2 * d * hidden <= MAX_MLP_WEIGHTS) continue;

@@ -78,6 +78,39 @@ function composeAffine(f: Affine | undefined, g: Affine | undefined): Affine | u
   return { coefficients: g.coefficients.map((c) => a * c), bias: a * g.bias + f.bias };
 }
 
+/** A fused function's stages, newest last: the innermost (of one or more inputs), then unary ones. */
+interface Stages {
+  readonly head: (...xs: Atom[]) => Atom;
+  readonly before: Stages | null;
+  readonly last: ((x: Atom) => Atom) | null;
+}
+const stagesOf = new WeakMap<(...xs: Atom[]) => Atom, Stages>();
+
+/**
+ * `f(g(...xs))`, None short-circuiting. Kept flat: a chain of 10,000 fused maps is one loop over its
+ * stages, where nested closures would be 10,000 nested calls and overflow the stack. The stages are
+ * a linked list, listed on the first call, so the intermediate fusions of a long chain cost O(1) each.
+ */
+function composeStages(g: (...xs: Atom[]) => Atom, f: (x: Atom) => Atom): (...xs: Atom[]) => Atom {
+  const stages: Stages = { head: stagesOf.get(g)?.head ?? g, before: stagesOf.get(g) ?? null, last: f };
+  let tail: ((x: Atom) => Atom)[] | null = null;
+  const run = (...xs: Atom[]): Atom => {
+    if (tail === null) {
+      tail = [];
+      for (let s: Stages | null = stages; s !== null; s = s.before) if (s.last) tail.push(s.last);
+      tail.reverse();
+    }
+    let y = stages.head(...xs);
+    for (const stage of tail) {
+      if (y === null) return null;
+      y = stage(y);
+    }
+    return y;
+  };
+  stagesOf.set(run, stages);
+  return run;
+}
+
 /**
  * `f(g(x))` as one map of x, and `f(g(x, y))` as one sequence map of x and y: the composed lookup
  * table is no larger than the inner one, and it saves an MLP layer. The inner node stays in the
@@ -86,22 +119,12 @@ function composeAffine(f: Affine | undefined, g: Affine | undefined): Affine | u
 function fuseMap(n: MapOp, encodingOf: (s: SOp) => Encoding | null): SOp {
   const inner = n.input;
   if (inner.kind === "map" && encodingOf(inner) !== "numerical") {
-    const f = n.f;
-    const g = inner.f;
-    const fused = make.map((x) => {
-      const y = g(x);
-      return y === null ? null : f(y);
-    }, inner.input, n.label, n.range, composeAffine(n.linear, inner.linear));
+    const fused = make.map(composeStages(inner.f, n.f), inner.input, n.label, n.range, composeAffine(n.linear, inner.linear));
     fused.encoding = n.encoding;
     return fuseMap(fused, encodingOf);
   }
   if (inner.kind === "sequenceMap" && encodingOf(inner) !== "numerical") {
-    const f = n.f;
-    const g = inner.f;
-    const fused: SequenceMapOp = make.sequenceMap((...xs: Atom[]) => {
-      const y = g(...xs);
-      return y === null ? null : f(y);
-    }, inner.inputs, n.label, n.range, composeAffine(n.linear, inner.linear));
+    const fused: SequenceMapOp = make.sequenceMap(composeStages(inner.f, n.f), inner.inputs, n.label, n.range, composeAffine(n.linear, inner.linear));
     fused.encoding = n.encoding;
     return fused;
   }

@@ -81,12 +81,22 @@ export function roundHalfEven(a: Atom): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
+/**
+ * The longest list or string any operation may build: `range`, string `+` and `*`, list `+` and
+ * `*`. Past it a doubling loop would exhaust memory (or V8's string limit) within a few steps.
+ */
+export const MAX_ITEMS = 1_000_000;
+export const MAX_ITEMS_TEXT = "1,000,000";
+
 export type AtomBinaryOp = "+" | "-" | "*" | "/" | "%" | "^" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
 
 export function applyBinary(op: AtomBinaryOp, a: Atom, b: Atom): Atom {
   switch (op) {
     case "+":
-      if (typeof a === "string" && typeof b === "string") return a + b;
+      if (typeof a === "string" && typeof b === "string") {
+        if (a.length + b.length > MAX_ITEMS) throw new AtomError(`string concatenation would be ${a.length + b.length} characters long; the limit is ${MAX_ITEMS_TEXT}`);
+        return a + b;
+      }
       if (isNumeric(a) && isNumeric(b)) return checkFinite(num(a, op) + num(b, op), op);
       throw new AtomError(`cannot add ${describeAtom(a)} and ${describeAtom(b)}`);
     case "-":
@@ -126,7 +136,7 @@ export function applyBinary(op: AtomBinaryOp, a: Atom, b: Atom): Atom {
 function repeat(s: string, n: number | boolean): string {
   const k = typeof n === "boolean" ? (n ? 1 : 0) : n;
   if (!Number.isInteger(k)) throw new AtomError(`cannot repeat a string a non-integer number of times (${k})`);
-  if (k * s.length > 1_000_000) throw new AtomError("string repetition would be longer than 1,000,000 characters");
+  if (k * s.length > MAX_ITEMS) throw new AtomError(`string repetition would be longer than ${MAX_ITEMS_TEXT} characters`);
   return k <= 0 ? "" : s.repeat(k);
 }
 

@@ -13,8 +13,10 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/common/closestName.js";
+import { confinementRoot, insideTree } from "../../compiler/interpreter/loadConfinement.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { jsonSyntaxError } from "./jsonSyntax.js";
 import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS, type PresetName } from "./presets.js";
 
@@ -67,6 +69,11 @@ export interface ExperimentConfig {
   readonly checkpointEvery: number;
 }
 
+/** How a config is read: `allowOutside` lets `program` name a file outside the config's folder tree. */
+export interface ConfigOptions {
+  readonly allowOutside?: boolean;
+}
+
 /** Every field optional, nested objects too; arrays stay whole (they replace, never merge). */
 export type DeepPartial<T> = {
   readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
@@ -79,6 +86,9 @@ export type ExperimentFile = DeepPartial<Omit<ExperimentConfig, "task">> & {
   readonly $schema?: string;
   readonly description?: string;
 };
+
+/** A config is a few hundred bytes; past this it is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const DEFAULT_PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "ScrFT"];
 const DEFAULT_OPERAND_VARIABLE: Readonly<Record<TaskName, string>> = { counter: "operand", max_identifier: "o_pt" };
@@ -96,6 +106,12 @@ const PATTERN_REASONS: Readonly<Record<string, string>> = {
 };
 
 const integerAtLeast = (minimum: number) => ({ type: "integer", minimum });
+// Sizes past these cannot finish (or fit in memory) on any machine this runs on: 1e7 steps is days
+// even at the engines' best rate; a batch of 16,384 sequences is already GPU-sized.
+const MAX_LENGTH = 512;
+const MAX_BATCH = 16_384;
+const MAX_EVAL_SAMPLES = 1_000_000;
+const iterations = { ...integerAtLeast(1), maximum: 10_000_000 };
 const learningRates = { type: "array", items: { type: "number", exclusiveMinimum: 0 }, uniqueItems: true };
 const section = (properties: Record<string, object>) => ({ type: "object", additionalProperties: false, properties });
 
@@ -116,17 +132,19 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     oPt: { type: ["string", "number"] },
     oFt: { type: ["string", "number"] },
     q: { type: "integer" },
-    length: integerAtLeast(2),
-    maxLen: integerAtLeast(2),
-    coldness: { type: ["number", "null"], exclusiveMinimum: 0 },
+    // The compiler's limit on max length.
+    length: { ...integerAtLeast(2), maximum: MAX_LENGTH },
+    maxLen: { ...integerAtLeast(2), maximum: MAX_LENGTH },
+    // The compiler's MAX_COLDNESS: larger scores overflow float32.
+    coldness: { type: ["number", "null"], exclusiveMinimum: 0, maximum: 1_000_000 },
     // makeRng keeps 32 bits of the seed; a larger one would silently alias a smaller one.
     seed: { type: "integer", minimum: 0, maximum: 4294967295 },
     protocols: { type: "array", items: { enum: PROTOCOLS }, minItems: 1, uniqueItems: true },
     engine: { enum: Object.keys(ENGINE_BACKENDS) },
     backend: { enum: [...new Set(Object.values(ENGINE_BACKENDS).flat())] },
-    threads: integerAtLeast(0),
+    threads: { ...integerAtLeast(0), maximum: 1024 },
     training: section({
-      batchSize: integerAtLeast(1),
+      batchSize: { ...integerAtLeast(1), maximum: MAX_BATCH },
       momentum: { type: "number", minimum: 0, exclusiveMaximum: 1 },
       warmupFraction: { type: "number", minimum: 0, maximum: 1 },
       finalLrFraction: { type: "number", exclusiveMinimum: 0, maximum: 1 },
@@ -136,12 +154,12 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     ft: section({
       learningRates,
       cTrain: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, uniqueItems: true },
-      iterations: integerAtLeast(1),
+      iterations,
     }),
-    reft: section({ fromLearningRates: learningRates, learningRates, iterations: integerAtLeast(1) }),
-    randft: section({ learningRates, iterations: integerAtLeast(1) }),
-    scrft: section({ learningRates, iterations: integerAtLeast(1) }),
-    eval: section({ every: integerAtLeast(1), samples: integerAtLeast(1) }),
+    reft: section({ fromLearningRates: learningRates, learningRates, iterations }),
+    randft: section({ learningRates, iterations }),
+    scrft: section({ learningRates, iterations }),
+    eval: section({ every: integerAtLeast(1), samples: { ...integerAtLeast(1), maximum: MAX_EVAL_SAMPLES } }),
     checkpointEvery: integerAtLeast(1),
   },
 } as const;
@@ -187,7 +205,7 @@ function fieldPath(root: unknown, pointer: string, extraKey?: string): string {
   return out;
 }
 
-function schemaErrorMessage(e: ErrorObject, root: unknown): string {
+export function schemaErrorMessage(e: ErrorObject, root: unknown): string {
   const where = fieldPath(root, e.instancePath);
   const at = (reason: string, field = where) => (field === "" ? reason : `${field}: ${reason}`);
   switch (e.keyword) {
@@ -345,7 +363,7 @@ function semanticProblem(c: ExperimentConfig): string | null {
  * Checks and resolves a parsed config file. `file` names it in messages, and a relative `program`
  * is resolved against its folder. Throws UsageError with one line naming the field.
  */
-export function parseExperimentConfig(json: unknown, file: string): ExperimentConfig {
+export function parseExperimentConfig(json: unknown, file: string, options: ConfigOptions = {}): ExperimentConfig {
   const validate = validator();
   if (!validate(json)) {
     const first = validate.errors?.[0];
@@ -393,6 +411,11 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
   };
   const problem = semanticProblem(config);
   if (problem) throw new UsageError(`${file}: ${problem}`);
+  // A program named by the config stays inside the config's folder tree unless allowed (loadConfinement.ts).
+  const root = confinementRoot(file);
+  if (program !== undefined && options.allowOutside !== true && !insideTree(root, config.program)) {
+    throw new UsageError(`${file}: program: ${program} is outside the config's folder (${path.relative(process.cwd(), root) || "."}); pass --allow-outside to allow it`);
+  }
   return deepFreeze(config);
 }
 
@@ -400,26 +423,20 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
  * Reads and resolves a config file; every problem is a one-line UsageError naming the file.
  * `overrides` replace top-level fields of the file (the command line's --engine and --backend).
  */
-export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}): ExperimentConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UsageError(`${file}: no such file`);
-    if (code === "EISDIR") throw new UsageError(`${file}: is a folder, not a config file`);
-    throw new UsageError(`${file}: cannot read the config file${code ? ` (${code})` : ""}`);
+export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}, options: ConfigOptions = {}): ExperimentConfig {
+  const text = readBoundedText(file, "an experiment config", MAX_CONFIG_BYTES);
+  // The scanner runs on valid JSON too: it alone refuses a key given twice.
+  const found = jsonSyntaxError(text);
+  if (found !== null) {
+    const at = rangeAt(file, text, found.offset);
+    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: ${found.reason.endsWith("twice in this object") ? "" : "not valid JSON: "}${found.reason}`);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    const found = jsonSyntaxError(text);
-    if (found === null) throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    const at = rangeAt(file, text, found.offset);
-    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: not valid JSON: ${found.reason}`);
+    throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
-  return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file);
+  return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file, options);
 }

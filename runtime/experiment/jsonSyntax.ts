@@ -1,12 +1,14 @@
 // Where a config file's JSON is broken. Node 20's JSON.parse does not always give a position
 // ("Unexpected token '}', ... is not valid JSON"), so a small strict scanner finds the first error
-// itself; the caller turns its offset into file:line:col.
+// itself; the caller turns its offset into file:line:col. It is also stricter than JSON.parse in one
+// way: a key given twice in one object is an error (JSON.parse keeps the last silently, so a config
+// with two "ft" sections would run with half of what its author wrote).
 
 class JsonSyntax {
   constructor(readonly offset: number, readonly reason: string) {}
 }
 
-/** The first syntax error in `text` (offset and reason), or null if it is valid JSON. */
+/** The first syntax error or repeated key in `text` (offset and reason), or null if it is valid JSON. */
 export function jsonSyntaxError(text: string): { offset: number; reason: string } | null {
   let i = 0;
   const here = () => (i >= text.length ? "the end of the file" : JSON.stringify(text[i]));
@@ -53,10 +55,18 @@ export function jsonSyntaxError(text: string): { offset: number; reason: string 
       } else fail(`expected ',' or '${close}', got ${here()}`);
     }
   };
+  const keys: Set<string>[] = [];
   const property = () => {
     skipSpace();
     if (text[i] !== '"') fail(`expected a property name in double quotes, got ${here()}`);
+    const start = i;
     string();
+    const key = JSON.parse(text.slice(start, i)) as string;
+    if (keys.at(-1)!.has(key)) {
+      i = start;
+      fail(`${JSON.stringify(key)} appears twice in this object`);
+    }
+    keys.at(-1)!.add(key);
     skipSpace();
     if (text[i] !== ":") fail(`expected ':' after the property name, got ${here()}`);
     i++;
@@ -66,7 +76,12 @@ export function jsonSyntaxError(text: string): { offset: number; reason: string 
   const value = (): void => {
     skipSpace();
     const c = text[i];
-    if (c === "{") return members("}", property);
+    if (c === "{") {
+      keys.push(new Set());
+      members("}", property);
+      keys.pop();
+      return;
+    }
     if (c === "[") return members("]", value);
     if (c === '"') return string();
     for (const word of ["true", "false", "null"]) {

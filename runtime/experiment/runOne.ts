@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { RASPC_VERSION } from "../../compiler/version.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { readModel, writeModel } from "../../compiler/model/modelFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { makeRng } from "../random.js";
@@ -120,7 +121,7 @@ export function readSummary(sweepDir: string, id: string): RunSummary | null {
   const file = path.join(runDir(sweepDir, id), RUN_FILES.summary);
   if (!fs.existsSync(file)) return null;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as RunSummary;
+    return JSON.parse(readBoundedText(file, "a run summary", 1024 * 1024)) as RunSummary;
   } catch {
     throw new UsageError(`${file}: unreadable run summary; delete the run folder to run it again`);
   }

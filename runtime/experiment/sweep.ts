@@ -7,20 +7,23 @@
 //   OUT/NAME/models/{pt,ft}.json the compiled O_PT and O_FT models
 //   OUT/NAME/runs/ID/            config.json, metrics.jsonl, checkpoint.json, summary.json
 //   OUT/NAME/sweep.csv, sweep.md the tables
+//   OUT/NAME.lock                while the sweep runs: who holds the folder (sweepLock.ts)
 import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { writeModel } from "../../compiler/model/modelFile.js";
-import type { CompiledModel } from "../../compiler/model/types.js";
-import { vocabOf } from "../tasks/data.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
 import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, threadsPerRun } from "./runOne.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
+import { exitWithParent } from "./parentWatch.js";
+import { SweepLock } from "./sweepLock.js";
+import { preflight, type SweepModels } from "./preflight.js";
 
 export interface SweepOptions {
   readonly config: ExperimentConfig;
@@ -34,6 +37,12 @@ export interface SweepOptions {
   /** The script workers run (`raspc`'s own entry); required when jobs > 1. */
   readonly workerScript?: string;
   readonly log?: (line: string) => void;
+  /** The config file, to name it in messages (default "config"). */
+  readonly configFile?: string;
+  /** `load`s in the program may read outside its folder tree. */
+  readonly allowOutside?: boolean;
+  /** A line logged once every check has passed and the folder is ready. */
+  readonly header?: string;
   /** Who hears the sweep's progress events (the CLI draws them: compiler/cli/sweepDisplay.ts). */
   readonly observe?: (all: readonly PlannedRun[], pending: readonly PlannedRun[]) => SweepObserver;
 }
@@ -70,13 +79,10 @@ export type WorkerMessage =
   | { readonly type: "done"; readonly summary: RunSummary }
   | { readonly type: "error"; readonly message: string };
 
-async function compileModels(c: ExperimentConfig, sweepDir: string): Promise<void> {
-  const { compileFile } = await import("../../compiler/compileFile.js");
-  const build = (operand: string | number): CompiledModel =>
-    compileFile(c.program, { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}), overrides: new Map([[c.operandVariable, operand]]) });
+function writeModels(models: SweepModels, sweepDir: string): void {
   fs.mkdirSync(path.join(sweepDir, SWEEP_FILES.models), { recursive: true });
-  writeModel(modelFile(sweepDir, "pt"), build(c.oPt));
-  writeModel(modelFile(sweepDir, "ft"), build(c.oFt));
+  writeModel(modelFile(sweepDir, "pt"), models.pt);
+  writeModel(modelFile(sweepDir, "ft"), models.ft);
 }
 
 /** The first path where two JSON values differ, for "the config changed" messages. */
@@ -98,11 +104,11 @@ function prepareFolder(o: SweepOptions, dir: string): void {
     if (o.force) fs.rmSync(dir, { recursive: true, force: true });
     else if (!o.resume) throw new UsageError(`${dir} already exists; pass --resume to continue that sweep or --force to start it again`);
     else if (fs.existsSync(configFile)) {
-      const before = JSON.parse(fs.readFileSync(configFile, "utf8")) as unknown;
+      const before = JSON.parse(readBoundedText(configFile, "a sweep's experiment.json", 1024 * 1024)) as unknown;
       const d = firstDifference(before, JSON.parse(JSON.stringify(o.config)));
       if (d) throw new UsageError(`${dir}: the config differs from the one this sweep started with (${d}); use --force to start again, or another name`);
     }
-  }
+  } else if (o.resume) throw new UsageError(`${dir}: no sweep to resume there (the folder does not exist); leave out --resume to start it`);
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(configFile, JSON.stringify(o.config, null, 2) + "\n");
 }
@@ -113,10 +119,11 @@ function writeTables(c: ExperimentConfig, dir: string, results: readonly RunResu
 }
 
 /** Runs one planned run in a worker process; resolves with its summary. */
-function runInWorker(script: string, req: WorkerRequest, onProgress: (m: Extract<WorkerMessage, { type: "progress" }>) => void, children: Set<ChildProcess>): Promise<RunSummary> {
+function runInWorker(script: string, req: WorkerRequest, onProgress: (m: Extract<WorkerMessage, { type: "progress" }>) => void, children: Set<ChildProcess>, lock: SweepLock): Promise<RunSummary> {
   return new Promise((resolve, reject) => {
     const child = fork(script, ["__experiment-worker"], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
     children.add(child);
+    if (child.pid !== undefined) lock.addWorker(child.pid);
     let settled = false;
     let stderr = "";
     child.stderr?.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
@@ -140,13 +147,27 @@ function runInWorker(script: string, req: WorkerRequest, onProgress: (m: Extract
 
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const c = o.config;
-  const log = o.log ?? ((line: string) => process.stderr.write(line + "\n"));
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${o.jobs}`);
   if (o.jobs > 1 && !o.workerScript) throw new Error("runSweep: jobs > 1 needs a workerScript");
   const dir = path.join(o.outDir, c.name);
   const runs = planRuns(c);
+  // Everything that can fail is tried before the first write (preflight.ts).
+  if (o.resume && o.force) throw new UsageError("--resume continues a sweep and --force deletes it; give one of them");
+  const models = await preflight(c, o.configFile ?? "config", o.allowOutside === true);
+  const lock = SweepLock.acquire(dir);
+  try {
+    return await sweepLocked(o, dir, runs, lock, models);
+  } finally {
+    lock.release();
+  }
+}
+
+async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], lock: SweepLock, models: SweepModels): Promise<SweepResult> {
+  const c = o.config;
+  const log = o.log ?? ((line: string) => process.stderr.write(line + "\n"));
   prepareFolder(o, dir);
-  if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) await compileModels(c, dir);
+  if (o.header !== undefined) log(o.header);
+  if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) writeModels(models, dir);
 
   const started = performance.now();
   const results = new Map<string, RunResult>(runs.map((r) => [r.id, { run: r, summary: readSummary(dir, r.id) }]));
@@ -157,14 +178,21 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const threads = threadsPerRun(c, o.jobs, os.availableParallelism());
   const display = o.observe ? o.observe(runs, pending) : silent;
   const children = new Set<ChildProcess>();
-  // Checkpoints are written atomically, so stopping anywhere is safe; say how to go on.
-  const stopChildren = (): void => {
+  // Checkpoints are written atomically, so stopping anywhere is safe; say how to go on. The workers
+  // are waited for (a second at most) so that the lock is released only when nobody writes.
+  const stopChildren = (signal: NodeJS.Signals): void => {
     children.forEach((ch) => ch.kill("SIGTERM"));
     display.close();
     process.stderr.write(`\ninterrupted; continue with the same command and --resume (${dir})\n`);
-    process.exit(130);
+    const leave = () => process.exit(signal === "SIGTERM" ? 143 : 130);
+    const waits = [...children].map((ch) => new Promise((res) => (ch.exitCode !== null || ch.signalCode !== null ? res(null) : ch.once("exit", res))));
+    void Promise.race([Promise.all(waits), new Promise((res) => setTimeout(res, 1000))]).then(() => {
+      children.forEach((ch) => ch.kill("SIGKILL"));
+      leave();
+    });
   };
   process.once("SIGINT", stopChildren);
+  process.once("SIGTERM", stopChildren);
 
   const isReady = (r: PlannedRun): boolean => r.start.kind !== "run" || results.get(r.start.id)!.summary !== null || results.get(r.start.id)!.note !== undefined;
   const execute = async (r: PlannedRun): Promise<void> => {
@@ -182,7 +210,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const summary =
         o.jobs === 1
           ? await runOne({ config: c, sweepDir: dir, run: r, threads, resume, onProgress: (step, total, last) => display.progress(r, step, total, last) })
-          : await runInWorker(o.workerScript!, { config: c, sweepDir: dir, runId: r.id, threads, resume }, (m) => display.progress(r, m.step, m.total, m.last), children);
+          : await runInWorker(o.workerScript!, { config: c, sweepDir: dir, runId: r.id, threads, resume }, (m) => display.progress(r, m.step, m.total, m.last), children, lock);
       results.set(r.id, { run: r, summary });
       display.finish(r, summary);
     } catch (err) {
@@ -210,6 +238,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     }
   } finally {
     process.removeListener("SIGINT", stopChildren);
+    process.removeListener("SIGTERM", stopChildren);
     display.close();
   }
   writeTables(c, dir, ordered());
@@ -218,6 +247,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
 
 /** The worker side: one request in, progress and a summary out, then exit. */
 export function serveWorker(): void {
+  exitWithParent();
   process.once("message", (req: WorkerRequest) => {
     void (async () => {
       const send = (m: WorkerMessage) => new Promise<void>((res) => process.send!(m, () => res()));

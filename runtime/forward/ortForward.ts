@@ -28,7 +28,16 @@ let loading: Promise<Ort> | null = null;
  * the next call tries again.
  */
 export function loadOrt(hint = "use --engine tfjs to run without it"): Promise<Ort> {
-  loading ??= import("onnxruntime-node").then((mod) => mod as Ort);
+  // The Linux build bundles Microsoft's 1DS telemetry client, which (with no writable HOME) writes a
+  // `:memory:.ses` session file into the working directory and warns in colour. Off, unless the
+  // user set the variable themselves.
+  process.env.ORT_DISABLE_TELEMETRY ??= "1";
+  loading ??= import("onnxruntime-node").then((mod) => {
+    // ORT's own log (read once, when the first session starts) prints raw multi-line, coloured
+    // errors such as a CUDA provider's failed dlopen; raspc reports every failure itself, in one line.
+    (mod as Ort).env.logLevel = "fatal";
+    return mod as Ort;
+  });
   return loading.catch((err: unknown) => {
     loading = null;
     if (err instanceof UsageError) throw err;

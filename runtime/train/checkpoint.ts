@@ -3,13 +3,15 @@
 // Floats are stored as base64 of their little-endian float32 bytes: exact, so a resumed run
 // continues from bit-identical state.
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { tensorSpecs, sizeOf, type Geometry, type Params } from "./params.js";
 import type { TrainerState } from "./trainer.js";
 
 export const CHECKPOINT_FORMAT = "raspc-checkpoint";
+/** Two float32 tensors per parameter, in base64: as large as the biggest model file allowed. */
+const MAX_CHECKPOINT_BYTES = 512 * 1024 * 1024;
 
 export interface LoopCounters {
   /** Steps taken so far. */
@@ -59,10 +61,10 @@ export function writeCheckpoint(file: string, geometry: Geometry, ckpt: Checkpoi
 export function readCheckpoint(file: string, geometry: Geometry, fingerprint: string): Checkpoint {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = JSON.parse(readBoundedText(file, "a raspc checkpoint", MAX_CHECKPOINT_BYTES));
   } catch (err) {
-    const why = err instanceof SyntaxError ? "not valid JSON" : (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(err);
-    throw new UsageError(`${file}: cannot read checkpoint: ${why}`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${file}: cannot read checkpoint: not valid JSON`);
   }
   const c = raw as Record<string, unknown>;
   if (typeof c !== "object" || c === null || c.format !== CHECKPOINT_FORMAT) throw new UsageError(`${file}: not a raspc checkpoint`);

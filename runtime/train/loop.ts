@@ -9,7 +9,9 @@
 // one that was never interrupted.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { makeDataset, type TaskSpec } from "../tasks/data.js";
 import { makeRng } from "../random.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
@@ -123,13 +125,21 @@ export interface TrainRunOptions {
   readonly onFinished?: (params: Params, step: number) => void;
 }
 
+/** One record per evaluation: even a million of them stay well under this. */
+const MAX_METRICS_BYTES = 256 * 1024 * 1024;
+
 function readMetrics(file: string): MetricsRecord[] {
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, "utf8")
+  return readBoundedText(file, "a metrics file (JSON lines)", MAX_METRICS_BYTES)
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as MetricsRecord);
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as MetricsRecord;
+      } catch {
+        throw new UsageError(`${file}: record ${i + 1} is not valid JSON; the run folder was changed (delete it to run it again)`);
+      }
+    });
 }
 
 /** The first recorded step at which `key` reached `level`, or null. */
@@ -151,11 +161,16 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   let lastSaved: number | null = null;
   if (o.resume && fs.existsSync(checkpointFile)) {
     const ck = readCheckpoint(checkpointFile, trainer.geometry, o.fingerprint);
+    // A checkpoint past the run's end, or counting records the file lacks, was not written by this
+    // run: resuming it would report a run as done that never trained.
+    if (ck.step > total) throw new UsageError(`${checkpointFile}: step ${ck.step} is past the run's ${total} iterations; not this run's checkpoint (delete the run folder to run it again)`);
+    const written = readMetrics(metricsFile);
+    if (ck.metricsLines > written.length) throw new UsageError(`${checkpointFile}: metricsLines ${ck.metricsLines} but ${RUN_FILES.metrics} has ${written.length} record(s); the run folder was changed (delete it to run it again)`);
     trainer.load(ck.state);
     ({ step, lossSum, lossCount } = ck);
     lastSaved = step;
     // Records written after the checkpoint belong to steps that will be run again.
-    records = readMetrics(metricsFile).slice(0, ck.metricsLines);
+    records = written.slice(0, ck.metricsLines);
     writeFileAtomic(metricsFile, records.map((r) => JSON.stringify(r) + "\n").join(""));
   } else {
     fs.rmSync(metricsFile, { force: true });

@@ -71,7 +71,7 @@ export async function createOrtTrainer(opts: TrainerOptions): Promise<Trainer> {
     } catch (err) {
       const why = (err instanceof Error ? err.message : String(err)).split("\n")[0];
       throw new UsageError(
-        `onnxruntime-node's CUDA provider did not start (${why}); install it with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node (CUDA 12 and cuDNN 9 needed), or use --backend cpu`,
+        `onnxruntime-node's CUDA provider did not start (${why}); install it with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node (CUDA 12 and cuDNN 9 needed), or use the cpu backend`,
       );
     }
   }

@@ -192,13 +192,26 @@ describe("program path", () => {
   it("a relative program is resolved against the config file's folder, not the working directory", () => {
     const program = writeFile("progs/mine.rasp", rasp);
     const file = writeFile("configs/exp.json", JSON.stringify({ task: "counter", program: "../progs/mine.rasp" }));
-    expect(loadExperimentConfig(file).program).toBe(program);
-    expect(parseExperimentConfig({ task: "counter", program: "../progs/mine.rasp" }, file).program).toBe(program);
+    const inside = writeFile("configs/progs/mine.rasp", rasp);
+    expect(loadExperimentConfig(file, {}, { allowOutside: true }).program).toBe(program);
+    expect(parseExperimentConfig({ task: "counter", program: "../progs/mine.rasp" }, file, { allowOutside: true }).program).toBe(program);
+    expect(parseExperimentConfig({ task: "counter", program: "progs/mine.rasp" }, file).program).toBe(inside);
+  });
+
+  it("a program outside the config's folder tree is refused unless allowed, symbolic links resolved", () => {
+    const file = writeFile("configs/exp.json", "{}");
+    writeFile("progs/mine.rasp", rasp);
+    const root = path.relative(process.cwd(), path.join(fs.realpathSync(tmp), "configs"));
+    expect(failure(() => parseExperimentConfig({ task: "counter", program: "../progs/mine.rasp" }, file))).toBe(
+      `${file}: program: ../progs/mine.rasp is outside the config's folder (${root}); pass --allow-outside to allow it`,
+    );
+    fs.symlinkSync(path.join(tmp, "progs", "mine.rasp"), path.join(tmp, "configs", "link.rasp"));
+    expect(failure(() => parseExperimentConfig({ task: "counter", program: "link.rasp" }, file))).toMatch(/program: link\.rasp is outside the config's folder/);
   });
 
   it("an absolute program is kept", () => {
     const program = writeFile("abs/mine.rasp", rasp);
-    expect(parse({ task: "counter", program }).program).toBe(program);
+    expect(parseExperimentConfig({ task: "counter", program }, "exp.json", { allowOutside: true }).program).toBe(program);
   });
 
   it("a missing program or a folder is named", () => {
@@ -399,7 +412,7 @@ describe("config files", () => {
   it("a missing file or a folder is named", () => {
     const missing = path.join(tmp, "nowhere", "exp.json");
     expect(failure(() => loadExperimentConfig(missing))).toBe(`${missing}: no such file`);
-    expect(failure(() => loadExperimentConfig(tmp))).toBe(`${tmp}: is a folder, not a config file`);
+    expect(failure(() => loadExperimentConfig(tmp))).toBe(`${tmp}: is a directory, not an experiment config`);
   });
 
   // The scanner that places JSON errors must agree with JSON.parse on what is JSON at all.
@@ -412,8 +425,16 @@ describe("config files", () => {
       parses = false;
     }
     const found = jsonSyntaxError(text);
-    expect(found === null).toBe(parses);
+    // A repeated key is the one thing the scanner refuses that JSON.parse accepts.
+    const repeated = found?.reason.endsWith("appears twice in this object") ?? false;
+    expect(found === null || repeated).toBe(parses);
     if (found) expect(found.offset).toBeLessThanOrEqual(text.length);
+  });
+
+  it("refuses a key given twice in one object, at the second one, but not in sibling objects", () => {
+    expect(jsonSyntaxError('{"a": 1, "b": {"a": 2}, "c": [{"a": 1}, {"a": 2}]}')).toBeNull();
+    expect(jsonSyntaxError('{"ft": {"iterations": 1}, "ft": {}}')).toEqual({ offset: 26, reason: '"ft" appears twice in this object' });
+    expect(jsonSyntaxError('{"a": {"x": 1, "\u0078": 2}}')).toEqual({ offset: 15, reason: '"x" appears twice in this object' });
   });
 });
 

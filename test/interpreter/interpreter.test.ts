@@ -511,7 +511,7 @@ describe("loading files", () => {
   });
 
   it("resolves ../ against the loading file's folder", () => {
-    const p = loadProgram(fx("load/nested/deep.rasp"));
+    const p = loadProgram(fx("load/nested/deep.rasp"), undefined, new Map(), true);
     expect(evaluateSOp(outputSOp(p), "abc".split(""))).toEqual(["c", "b", "a"]);
   });
 

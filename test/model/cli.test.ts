@@ -116,7 +116,7 @@ describe.concurrent("raspc compile, exec, inspect (success)", () => {
     fs.writeFileSync(file, JSON.stringify(model));
     const r = await raspc("verify", HIST, "--model", file, "--samples", "300", "--seed", "1");
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^verify: read .*hist-damaged\.json: 1 layers, d_model \d+; checking 300 random inputs \(seed 1\)/);
+    expect(r.stdout).toMatch(/^verify: read .*hist-damaged\.json: 1 layer, d_model \d+; checking 300 random inputs \(seed 1\)/);
     expect(r.stdout).toMatch(/mismatch 1: input \[/);
     expect(r.stdout).toMatch(/ {2}expected \[.*\]\n {2}got {6}\[.*\]\n {2}first departs at layer 0 \(s-op out, position \d+: expected \d, residual says all zero \(None\)\)/);
     expect(r.stdout).toMatch(/verify: 300 inputs, 300 mismatches \(0 skipped: interpreter error\), [\d.]+ s\n$/);

@@ -52,4 +52,13 @@ describe("inspect helpers", () => {
     expect(page).toContain("a&lt;b&gt;.rasp");
     expect(page.match(/<\/script>/g)).toHaveLength(2);
   });
+
+  it("reports its progress: every layer's products, then every heatmap drawn", () => {
+    const m = fracModel();
+    const seen: string[] = [];
+    inspectHtml(m, (step, done, total) => seen.push(`${step} ${done}/${total}`));
+    const maps = modelHeatmaps(m).reduce((a, s) => a + s.maps.length, 0);
+    const layers = m.layers.map((_, l) => `layers ${l + 1}/${m.layers.length}`);
+    expect(seen).toEqual([...layers, ...Array.from({ length: maps }, (_, i) => `heatmaps ${i + 1}/${maps}`)]);
+  });
 });

@@ -87,6 +87,10 @@ describe("model validation errors name the field", () => {
     expect(reason(base, (m) => (m.extra = 1))).toBe('model.json: (top level): unknown field "extra"');
   });
 
+  it("a bos equal to a vocabulary token, as compile refuses it", () => {
+    expect(reason(base, (m) => (m.bos = String(m.vocab[1])))).toBe(`model.json: bos: "${String(base.vocab[1])}" is also vocab[1]; the BOS token must differ from every input token`);
+  });
+
   it("matrix shapes against the residual, vocab and maxLen", () => {
     expect(reason(base, (m) => m.layers[0]!.mlp!.w1.pop())).toBe(`model.json: layers[0].mlp.w1: expected ${d} rows (residual width), got ${d - 1}`);
     expect(reason(base, (m) => m.layers[0]!.mlp!.w2[1]!.pop())).toBe(`model.json: layers[0].mlp.w2[1]: expected ${d} columns (residual width), got ${d - 1}`);

@@ -2,7 +2,7 @@
 // compile a program's output s-op into a transformer and write the model file (atomically).
 import * as path from "node:path";
 import { writeModel } from "../../model/modelFile.js";
-import { compileTarget, formatDuration, loadTarget, parseColdness, parseOverrides, parsePositiveInt, parseVocab, summaryLines, type CompileArgs } from "./modelArgs.js";
+import { compileTarget, formatDuration, loadTarget, parseColdness, refuseOverwrite, parseOverrides, parsePositiveInt, parseVocab, summaryLines, type CompileArgs } from "./modelArgs.js";
 
 export interface CompileCommandOptions extends CompileArgs {
   readonly output: string;
@@ -10,11 +10,13 @@ export interface CompileCommandOptions extends CompileArgs {
 
 export async function compile(file: string, opts: CompileCommandOptions, sources: Map<string, string>): Promise<number> {
   // Options are checked before the program is read: they are the quickest thing to fix.
+  refuseOverwrite(opts.output, file, "-o");
   const vocab = parseVocab(opts.vocab);
   const maxLen = parsePositiveInt(opts.maxLen, "--max-len");
   const coldness = parseColdness(opts.coldness);
-  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set));
-  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos, coldness);
+  const maxParams = opts.maxParams === undefined ? undefined : parsePositiveInt(opts.maxParams, "--max-params");
+  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set), opts.allowOutside === true);
+  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos, coldness, maxParams);
   writeModel(opts.output, model);
   const lines = [`compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)} -> ${path.normalize(opts.output)}`, ...summaryLines(model)];
   process.stdout.write(lines.join("\n") + "\n");

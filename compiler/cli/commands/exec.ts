@@ -4,11 +4,10 @@
 // and, after every sublayer, the residual stream read back as s-ops (with --json: the raw residual
 // streams too, and `trace.hooks`: every TransformerLens hook of compiler/model/hooks.ts by name, for
 // that input's real positions).
-import * as fs from "node:fs";
 import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
 import type { Atom } from "../../rasp/values.js";
-import { parseInput } from "../inputs.js";
+import { parseInput, readInputsText } from "../inputs.js";
 import { createRunner, type EngineName } from "../../../runtime/forward/runModel.js";
 import { makeTokenizer } from "../../../runtime/forward/tokenize.js";
 import { traceSequence, type Trace } from "../../../runtime/forward/trace.js";
@@ -27,12 +26,7 @@ export interface ExecOptions {
 function readInputs(opts: ExecOptions): { input: Atom[]; where: string }[] {
   if (opts.input !== undefined) return [{ input: parseInput(opts.input, "--input"), where: "--input" }];
   const file = opts.inputs!;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(`${file}: cannot read the inputs file`);
-  }
+  const text = readInputsText(file);
   const out: { input: Atom[]; where: string }[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === "") return;

@@ -17,6 +17,7 @@ export interface ExperimentOptions {
   readonly force?: boolean;
   readonly engine?: string;
   readonly backend?: string;
+  readonly allowOutside?: boolean;
 }
 
 export async function experiment(file: string, opts: ExperimentOptions): Promise<number> {
@@ -25,17 +26,20 @@ export async function experiment(file: string, opts: ExperimentOptions): Promise
   if (opts.engine !== undefined) overrides.engine = opts.engine;
   if (opts.backend !== undefined) overrides.backend = opts.backend;
   if (opts.engine !== undefined && opts.backend === undefined) overrides.backend = opts.engine === "tfjs" ? "wasm" : "cpu";
-  const config = loadExperimentConfig(file, overrides);
+  const config = loadExperimentConfig(file, overrides, { allowOutside: opts.allowOutside === true });
   const runs = planRuns(config);
   const iterations = runs.reduce((a, r) => a + r.iterations, 0);
-  process.stderr.write(`${config.name}: ${runs.length} runs (${iterations.toLocaleString("en-US")} iterations of batch ${config.training.batchSize}) on ${config.engine}/${config.backend}, ${jobs} at a time\n`);
-  const result = await runSweep({ config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1], observe: (all, pending) => new SweepDisplay(all, pending, (line) => process.stderr.write(line + "\n")) });
+  const header = `${config.name}: ${runs.length} run${runs.length === 1 ? "" : "s"} (${iterations.toLocaleString("en-US")} iteration${iterations === 1 ? "" : "s"} of batch ${config.training.batchSize}) on ${config.engine}/${config.backend}, ${jobs} at a time`;
+  const result = await runSweep({
+    config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1], configFile: file, header, allowOutside: opts.allowOutside === true,
+    observe: (all, pending) => new SweepDisplay(all, pending, (line) => process.stderr.write(line + "\n")),
+  });
   const markdown = fs.readFileSync(path.join(result.dir, SWEEP_FILES.markdown), "utf8");
   process.stdout.write(markdown);
   const failed = result.results.filter((r) => r.summary === null);
   process.stderr.write(
-    `\nwrote ${path.join(result.dir, SWEEP_FILES.markdown)}, ${path.join(result.dir, SWEEP_FILES.csv)} and ${runs.length} run folders in ${formatEta(result.seconds)}` +
-      (failed.length > 0 ? `; ${failed.length} runs did not finish (see the note column)` : "") +
+    `\nwrote ${path.join(result.dir, SWEEP_FILES.markdown)}, ${path.join(result.dir, SWEEP_FILES.csv)} and ${runs.length} run folder${runs.length === 1 ? "" : "s"} in ${formatEta(result.seconds)}` +
+      (failed.length > 0 ? `; ${failed.length} run${failed.length === 1 ? "" : "s"} did not finish (see the note column)` : "") +
       "\n",
   );
   return failed.some((r) => r.note?.startsWith("failed")) ? 1 : 0;

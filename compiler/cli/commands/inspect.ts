@@ -8,7 +8,8 @@ import { blockRows, describeEntry, dimRanges, residualGroups } from "../../model
 import { readModel } from "../../model/modelFile.js";
 import { formatCount, matrixSize, modelStats } from "../../model/stats.js";
 import type { CompiledModel } from "../../model/types.js";
-import { summaryLines } from "./modelArgs.js";
+import { progressBar, type ProgressBar } from "../progress.js";
+import { refuseOverwrite, summaryLines } from "./modelArgs.js";
 
 export interface InspectOptions {
   readonly json?: boolean;
@@ -86,10 +87,24 @@ function jsonReport(model: CompiledModel): string {
 }
 
 export async function inspect(modelFile: string, opts: InspectOptions): Promise<number> {
+  if (opts.html !== undefined) refuseOverwrite(opts.html, modelFile, "--html");
   const model = readModel(modelFile);
   if (opts.html !== undefined) {
     const { inspectHtml } = await import("../../model/inspectHtml.js");
-    writeFileAtomic(opts.html, inspectHtml(model));
+    // A deep model takes a while: a bar on a terminal once it has taken a second, per step.
+    const start = performance.now();
+    const bars = new Map<string, ProgressBar>();
+    const page = inspectHtml(model, (step, done, total) => {
+      let bar = bars.get(step);
+      if (bar === undefined) {
+        bars.forEach((b) => b.finish());
+        bar = progressBar(`inspect --html: ${step}`, total, 0, Math.max(0, 1000 - (performance.now() - start)));
+        bars.set(step, bar);
+      }
+      bar.update(done);
+    });
+    bars.forEach((b) => b.finish());
+    writeFileAtomic(opts.html, page);
   }
   if (opts.json) process.stdout.write(jsonReport(model));
   else if (opts.html !== undefined) process.stdout.write(`wrote ${path.normalize(opts.html)}\n`);

@@ -1,14 +1,17 @@
 // What `compile`, `verify`, `exec` and `inspect` share: parsing the compile options given on the
 // command line, loading the program and compiling it, and showing a model's size.
-import { UsageError } from "../../language/diagnostics.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UsageError, showControls } from "../../language/diagnostics.js";
 import { CompileOptionError, type CompileOptionField } from "../../options.js";
 import { loadProgram, outputSOp } from "../../interpreter/program.js";
 import type { OverrideValue } from "../../interpreter/interpreter.js";
-import { readSourceFile } from "../../interpreter/sourceFiles.js";
+import { recordingReader } from "../../interpreter/sourceFiles.js";
 import type { CompiledModel } from "../../model/types.js";
 import { formatCount, modelStats } from "../../model/stats.js";
 import type { SOp } from "../../rasp/ops.js";
-import { atomFromJson, formatAtom, type Atom } from "../../rasp/values.js";
+import { atomEquals, atomFromJson, formatAtom, type Atom } from "../../rasp/values.js";
+import { progressBar, type ProgressBar } from "../progress.js";
 
 export interface CompileArgs {
   readonly vocab: string;
@@ -19,6 +22,10 @@ export interface CompileArgs {
   readonly set?: readonly string[];
   /** `--coldness C`: the attention coldness instead of the compiler's choice. */
   readonly coldness?: string;
+  /** `--max-params N`: the size budget instead of the compiler's default. */
+  readonly maxParams?: string;
+  /** `--allow-outside`: `load` may read outside the program's folder tree. */
+  readonly allowOutside?: boolean;
 }
 
 /** `--coldness C`: a positive number, or undefined when not given. */
@@ -63,12 +70,19 @@ export function parseVocab(text: string): Atom[] {
   }
   if (!Array.isArray(value)) throw new UsageError(`--vocab: expected a JSON array of tokens such as '["a","b"]', got ${value === null ? "null" : typeof value}`);
   if (value.length === 0) throw new UsageError("--vocab: the vocabulary is empty; list at least one token");
-  return value.map((x, i) => {
+  const vocab = value.map((x, i) => {
     const atom = atomFromJson(x);
+    if (typeof x === "number" && atom === undefined) throw new UsageError(`--vocab: token ${i} is not a finite number (JSON numbers past about 1.8e308 overflow)`);
     if (atom === undefined) throw new UsageError(`--vocab: token ${i} is ${Array.isArray(x) ? "an array" : typeof x}; tokens are strings, numbers or booleans`);
     if (atom === null) throw new UsageError(`--vocab: token ${i} is null; None cannot be an input token`);
     return atom;
   });
+  // Python's equality: True == 1 and 1.0 == 1, so such tokens would share one embedding row.
+  vocab.forEach((t, i) => {
+    const j = vocab.findIndex((u) => atomEquals(t, u));
+    if (j < i) throw new UsageError(`--vocab: token ${i} (${JSON.stringify(value[i])}) equals token ${j} (${JSON.stringify(value[j])}) as RASP compares values (True == 1, 1.0 == 1); list each token once`);
+  });
+  return vocab;
 }
 
 /** A positive integer option, e.g. `--max-len 10`; `name` is the option as the user typed it. */
@@ -93,15 +107,12 @@ export interface CompileTarget {
 }
 
 /** Loads a program and picks its output s-op; sources are recorded for diagnostics. */
-export function loadTarget(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map()): CompileTarget {
+export function loadTarget(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map(), allowOutside = false): CompileTarget {
   const program = loadProgram(
     file,
-    (f) => {
-      const text = readSourceFile(f);
-      sources.set(f, text);
-      return text;
-    },
+    recordingReader(sources),
     overrides,
+    allowOutside,
   );
   for (const [f, text] of program.interpreter.sources) sources.set(f, text);
   const sop = outputSOp(program, sopName);
@@ -109,16 +120,40 @@ export function loadTarget(file: string, sopName: string, sources: Map<string, s
 }
 
 /** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
-export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number): Promise<{ model: CompiledModel; seconds: number }> {
+export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number, maxParams?: number): Promise<{ model: CompiledModel; seconds: number }> {
   const { compileSOp } = await import("../../passes/compile.js");
   const start = performance.now();
-  const opts = { vocab, maxLen, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}) };
-  const model = withFlagNames(() => compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName }));
-  return { model, seconds: (performance.now() - start) / 1000 };
+  // A compile that takes over a second shows its layers being built (on a terminal only).
+  let bar: ProgressBar | null = null;
+  const onProgress = (done: number, total: number): void => {
+    bar ??= progressBar("compile: layers", total, 0, Math.max(0, 1000 - (performance.now() - start)));
+    bar.update(done);
+  };
+  const opts = { vocab, maxLen, onProgress, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}), ...(maxParams !== undefined ? { maxParams } : {}) };
+  try {
+    const model = withFlagNames(() => compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName }));
+    return { model, seconds: (performance.now() - start) / 1000 };
+  } finally {
+    (bar as ProgressBar | null)?.finish();
+  }
+}
+
+/** `1, 2, 0 ×997`: a per-layer list with runs of three or more equal values shortened, so a deep
+ * model's summary stays a line. */
+export function compactList(xs: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j < xs.length && xs[j] === xs[i]) j++;
+    if (j - i >= 3) out.push(`${xs[i]} ×${j - i}`);
+    else for (let k = i; k < j; k++) out.push(String(xs[k]));
+    i = j;
+  }
+  return out.join(", ");
 }
 
 /** The flag each compile option field is given by on the command line. */
-const FLAGS: Record<CompileOptionField, string> = { vocab: "--vocab", maxLen: "--max-len", bos: "--bos", coldness: "--coldness", mlpBand: "the MLP band" };
+const FLAGS: Record<CompileOptionField, string> = { vocab: "--vocab", maxLen: "--max-len", bos: "--bos", coldness: "--coldness", mlpBand: "the MLP band", maxParams: "--max-params", onProgress: "the progress callback" };
 
 /** Runs a compile, rewording a bad option's error with the CLI's flag names (`--max-len must ...`). */
 export function withFlagNames<T>(compile: () => T): T {
@@ -133,10 +168,10 @@ export function withFlagNames<T>(compile: () => T): T {
 /** Two or three lines: layers, heads, d_model, MLP widths, parameters. */
 export function summaryLines(model: CompiledModel, indent = "  "): string[] {
   const s = modelStats(model);
-  const perLayer = s.layers > 0 ? ` (per layer: ${s.headsPerLayer.join(", ")})` : "";
+  const perLayer = s.layers > 0 ? ` (per layer: ${compactList(s.headsPerLayer)})` : "";
   return [
     `${indent}layers ${s.layers}, heads ${s.heads}${perLayer}, d_model ${s.dModel}`,
-    `${indent}MLP hidden widths: ${s.mlpHidden.length > 0 ? s.mlpHidden.join(", ") : "none"}`,
+    `${indent}MLP hidden widths: ${s.mlpHidden.length > 0 ? compactList(s.mlpHidden) : "none"}`,
     `${indent}parameters: ${formatCount(s.params)} (embeddings ${formatCount(s.paramsBy.embedding)}, attention ${formatCount(s.paramsBy.attention)}, MLPs ${formatCount(s.paramsBy.mlp)}, unembedding ${formatCount(s.paramsBy.unembedding)})`,
   ];
 }
@@ -152,13 +187,26 @@ export function formatDuration(s: number): string {
 
 /** A list of atoms as a user reads them: `[a, b, None]`. */
 export function showAtoms(xs: readonly Atom[]): string {
-  return `[${xs.map(formatAtom).join(", ")}]`;
+  return showControls(`[${xs.map(formatAtom).join(", ")}]`);
+}
+
+/** Refuses an output path that names an input file (links resolved): `compile x.rasp -o x.rasp`. */
+export function refuseOverwrite(output: string, input: string, flag: string): void {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  if (output !== "" && real(output) === real(input)) throw new UsageError(`${flag} ${output}: that is the input file; writing there would destroy it`);
 }
 
 /** Weiss's REPL shows an s-op as its name and its values per position; this lines them up (as `run`). */
 export function table(input: readonly Atom[], rows: [string, Atom[]][]): string {
-  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map(formatAtom)]];
-  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(formatAtom)] as [string, string[]])];
+  const shown = (a: Atom) => showControls(formatAtom(a));
+  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map(shown)]];
+  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(shown)] as [string, string[]])];
   const nameWidth = Math.max(...all.map(([n]) => n.length));
   const colWidth = input.map((_, i) => Math.max(...all.map(([, cells]) => cells[i]!.length)));
   return all.map(([name, cells]) => `${name.padEnd(nameWidth)} | ${cells.map((c, i) => c.padStart(colWidth[i]!)).join(" ")}`).join("\n");

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { readBoundedText } from "../../common/boundedRead.js";
 import { ReplSession } from "../repl/session.js";
 
 export interface ReplOptions {
@@ -25,7 +26,7 @@ function historyFile(): string | null {
 function readHistory(file: string | null): string[] {
   if (!file) return [];
   try {
-    return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").slice(-HISTORY_SIZE).reverse();
+    return readBoundedText(file, "a history file", 16 * 1024 * 1024).split("\n").filter((l) => l.trim() !== "").slice(-HISTORY_SIZE).reverse();
   } catch {
     return [];
   }

@@ -1,11 +1,11 @@
 // `raspc run FILE --input JSON | --inputs FILE.jsonl [--sop NAME] [--json] [--all]`: interpret.
 import { UsageError } from "../../language/diagnostics.js";
 import { loadProgram, outputSOp } from "../../interpreter/program.js";
-import { readSourceFile } from "../../interpreter/sourceFiles.js";
+import { recordingReader } from "../../interpreter/sourceFiles.js";
 import { isSOp, type SOp } from "../../rasp/ops.js";
 import { GraphEvaluator } from "../../rasp/evaluate.js";
 import type { Atom } from "../../rasp/values.js";
-import { parseInput, readInputsFile } from "../inputs.js";
+import { MAX_INTERPRETED_LENGTH, parseInput, readInputsFile } from "../inputs.js";
 import { table } from "./modelArgs.js";
 import { RaspError } from "../../language/diagnostics.js";
 
@@ -15,17 +15,24 @@ export interface RunOptions {
   readonly sop: string;
   readonly all?: boolean;
   readonly json?: boolean;
+  readonly allowOutside?: boolean;
 }
 
 export function run(file: string, opts: RunOptions, sources: Map<string, string>): number {
   if ((opts.input === undefined) === (opts.inputs === undefined)) throw new UsageError("give exactly one of --input JSON or --inputs FILE.jsonl");
   // Inputs are checked before the program runs: a bad input is the user's first problem to fix.
   const inputs = opts.input !== undefined ? [parseInput(opts.input, "--input")] : readInputsFile(opts.inputs!);
-  const program = loadProgram(file, (f) => {
-    const text = readSourceFile(f);
-    sources.set(f, text);
-    return text;
+  inputs.forEach((x, i) => {
+    if (x.length <= MAX_INTERPRETED_LENGTH) return;
+    const where = opts.input !== undefined ? "--input" : `${opts.inputs}: input ${i + 1}`;
+    throw new UsageError(`${where}: the input has ${x.length} tokens; the interpreter's limit is ${MAX_INTERPRETED_LENGTH.toLocaleString("en-US")} (its selectors grow with the square of the length)`);
   });
+  const program = loadProgram(
+    file,
+    recordingReader(sources),
+    new Map(),
+    opts.allowOutside === true,
+  );
   for (const [f, text] of program.interpreter.sources) sources.set(f, text);
   const target = outputSOp(program, opts.sop);
   const shown: [string, SOp][] = opts.all ? namedSOps(program.interpreter.globals.ownEntries(), target, opts.sop) : [[opts.sop, target]];
