@@ -19,7 +19,9 @@ import { vocabOf } from "../tasks/data.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
-import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, threadsPerRun } from "./runOne.js";
+import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, taskSpec, threadsPerRun } from "./runOne.js";
+import { testSamples } from "../train/testSets.js";
+import { baselines, type Baseline } from "./baselines.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
 import { SweepDisplay } from "./display.js";
 
@@ -97,9 +99,9 @@ function prepareFolder(o: SweepOptions, dir: string): void {
   writeFileAtomic(configFile, JSON.stringify(o.config, null, 2) + "\n");
 }
 
-function writeTables(c: ExperimentConfig, dir: string, results: readonly RunResult[]): void {
-  writeFileAtomic(path.join(dir, SWEEP_FILES.csv), sweepCsv(results));
-  writeFileAtomic(path.join(dir, SWEEP_FILES.markdown), sweepMarkdown(results, { title: `${c.name}: ${c.task}, ${c.engine}/${c.backend}`, oPt: c.oPt, oFt: c.oFt }));
+function writeTables(c: ExperimentConfig, dir: string, results: readonly RunResult[], base: readonly Baseline[]): void {
+  writeFileAtomic(path.join(dir, SWEEP_FILES.csv), sweepCsv(results, base));
+  writeFileAtomic(path.join(dir, SWEEP_FILES.markdown), sweepMarkdown(results, { title: `${c.name}: ${c.task}, ${c.engine}/${c.backend}`, oPt: c.oPt, oFt: c.oFt, baselines: base }));
 }
 
 /** Runs one planned run in a worker process; resolves with its summary. */
@@ -138,6 +140,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   prepareFolder(o, dir);
   if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) await compileModels(c, dir);
 
+  // The runs' test sets (runOne.ts draws the same ones), for the baseline rows of the tables.
+  const base = baselines(taskSpec(c), testSamples(taskSpec(c), c.eval.samples, c.seed));
   const started = performance.now();
   const results = new Map<string, RunResult>(runs.map((r) => [r.id, { run: r, summary: readSummary(dir, r.id) }]));
   const ordered = (): RunResult[] => runs.map((r) => results.get(r.id)!);
@@ -181,7 +185,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       display.fail(r, why);
       if (err instanceof UsageError && o.jobs === 1) throw err;
     }
-    writeTables(c, dir, ordered());
+    writeTables(c, dir, ordered(), base);
   };
 
   try {
@@ -202,7 +206,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     process.removeListener("SIGINT", stopChildren);
     display.close();
   }
-  writeTables(c, dir, ordered());
+  writeTables(c, dir, ordered(), base);
   return { dir, results: ordered(), seconds: (performance.now() - started) / 1000 };
 }
 

@@ -2,7 +2,8 @@
 // shaped like Jain et al.'s tables 3 (FT: learning rate × C_Tr → Acc O_PT / Acc O_FT on C_Te = 1
 // and 0) and 4 (reFT likewise), plus the revival comparison of appendix G.3 (iterations until
 // Acc O_PT reaches 90% and 100%, reFT against the Scr.+FT baseline).
-import type { RunSummary } from "../train/loop.js";
+import type { Accuracies, RunSummary } from "../train/loop.js";
+import type { Baseline } from "./baselines.js";
 import { formatNumber, type PlannedRun } from "./plan.js";
 
 export interface RunResult {
@@ -41,7 +42,7 @@ function csvCell(v: string | number | null | undefined): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function sweepCsv(results: readonly RunResult[]): string {
+export function sweepCsv(results: readonly RunResult[], baselines: readonly Baseline[] = []): string {
   const rows = results.map(({ run, summary: s, note }) => {
     const f = s?.final.acc;
     const row: Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined> = {
@@ -66,13 +67,24 @@ export function sweepCsv(results: readonly RunResult[]): string {
     };
     return CSV_COLUMNS.map((k) => csvCell(row[k])).join(",");
   });
-  return [CSV_COLUMNS.join(","), ...rows].join("\n") + "\n";
+  const baselineRows = baselines.map((b) => {
+    const row: Partial<Record<(typeof CSV_COLUMNS)[number], string | number>> = { id: `baseline: ${b.name}`, protocol: "baseline", acc_pt_cte1: b.acc.ptC1, acc_ft_cte1: b.acc.ftC1, acc_pt_cte0: b.acc.ptC0, acc_ft_cte0: b.acc.ftC0 };
+    return CSV_COLUMNS.map((k) => csvCell(row[k])).join(",");
+  });
+  return [CSV_COLUMNS.join(","), ...rows, ...baselineRows].join("\n") + "\n";
 }
 
 function accCells(s: RunSummary | null, note?: string): string[] {
   if (!s) return ["–", "–", "–", "–", note ?? "not run"];
   const a = s.final.acc;
   return [pct(a.ptC1), pct(a.ftC1), pct(a.ptC0), pct(a.ftC0), s.status === "diverged" ? `diverged at step ${s.steps + 1}` : ""];
+}
+
+const accOf = (a: Accuracies): string[] => [pct(a.ptC1), pct(a.ftC1), pct(a.ptC0), pct(a.ftC0)];
+
+/** The baseline rows of a table whose accuracy columns start after `lead` other columns. */
+function baselineRows(baselines: readonly Baseline[], lead: number, trail: number): string[][] {
+  return baselines.map((b) => [`*baseline: ${b.name}*`, ...new Array<string>(lead - 1).fill(""), ...accOf(b.acc), ...new Array<string>(trail).fill("")]);
 }
 
 const ACC_HEAD = ["C_Te=1 Acc O_PT", "C_Te=1 Acc O_FT", "C_Te=0 Acc O_PT", "C_Te=0 Acc O_FT"];
@@ -86,14 +98,17 @@ export interface TableContext {
   readonly title: string;
   readonly oPt: string | number;
   readonly oFt: string | number;
+  /** Trivial functions scored on the same test sets, shown as rows of every accuracy table. */
+  readonly baselines?: readonly Baseline[];
 }
 
 export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext): string {
   const out: string[] = [`# ${ctx.title}`, "", `O_PT = ${ctx.oPt}, O_FT = ${ctx.oFt}. Accuracies in percent on held-out test sets without (C_Te = 0) and with (C_Te = 1) the spurious correlation.`];
+  const base = ctx.baselines ?? [];
   const ft = results.filter((r) => r.run.protocol === "FT");
   if (ft.length > 0) {
     out.push("", "## Fine-tuning (FT), as the paper's table 3", "");
-    out.push(table(["LR", "C_Tr", ...ACC_HEAD, "note"], ft.map((r) => [formatNumber(r.run.learningRate), String(r.run.cTrain), ...accCells(r.summary, r.note)])));
+    out.push(table(["LR", "C_Tr", ...ACC_HEAD, "note"], [...ft.map((r) => [formatNumber(r.run.learningRate), String(r.run.cTrain), ...accCells(r.summary, r.note)]), ...baselineRows(base, 2, 1)]));
   }
   const reft = results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "FT");
   if (reft.length > 0) {
@@ -101,10 +116,10 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
     out.push(
       table(
         ["reFT LR", "FT LR", "FT C_Tr", ...ACC_HEAD, "iters to 90% O_PT", "iters to 100% O_PT", "note"],
-        reft.map((r) => {
+        [...reft.map((r) => {
           const cells = accCells(r.summary, r.note);
           return [formatNumber(r.run.learningRate), formatNumber(r.run.source!.learningRate), String(r.run.source!.cTrain), ...cells.slice(0, 4), iters(r.summary?.itersTo90), iters(r.summary?.itersTo100), cells[4]!];
-        }),
+        }), ...baselineRows(base, 3, 3)],
       ),
     );
   }
@@ -112,7 +127,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
   const randReft = results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "randFT");
   if (rand.length > 0) {
     out.push("", "## randFT (appendix G.4): fine-tuned to answer wrongly, then reverse fine-tuned", "");
-    out.push(table(["LR", ...ACC_HEAD, "note"], rand.map((r) => [formatNumber(r.run.learningRate), ...accCells(r.summary, r.note)])));
+    out.push(table(["LR", ...ACC_HEAD, "note"], [...rand.map((r) => [formatNumber(r.run.learningRate), ...accCells(r.summary, r.note)]), ...baselineRows(base, 1, 1)]));
     if (randReft.length > 0) {
       out.push("");
       out.push(

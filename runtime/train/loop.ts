@@ -9,11 +9,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
-import { makeDataset, type TaskSpec } from "../tasks/data.js";
-import { makeRng } from "../random.js";
+import type { Sample, TaskSpec } from "../tasks/data.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { learningRateAt, type Schedule } from "./schedule.js";
-import { streamSeed, type Encoded, type LabelKind, type TaskEncoder } from "./taskBatches.js";
+import { testSamples, type TestSamples } from "./testSets.js";
+import type { Encoded, LabelKind, TaskEncoder } from "./taskBatches.js";
 import { argmaxRows, type Trainer } from "./trainer.js";
 
 export interface RunSettings {
@@ -73,13 +73,17 @@ const EVAL_CHUNK = 500;
 
 /** The two test sets (C_Te = 0 and 1), encoded in chunks. */
 export function makeTestSets(encoder: TaskEncoder, spec: TaskSpec, samples: number, seed: number): TestSets {
-  const chunked = (c: number): Encoded[] => {
-    const all = makeDataset(spec, samples, c, makeRng(streamSeed(seed, c === 0 ? 0x7e570 : 0x7e571)));
+  return encodeTestSets(encoder, testSamples(spec, samples, seed));
+}
+
+/** Test samples (testSets.ts) encoded in chunks. */
+export function encodeTestSets(encoder: TaskEncoder, sets: TestSamples): TestSets {
+  const chunked = (all: readonly Sample[]): Encoded[] => {
     const out: Encoded[] = [];
     for (let i = 0; i < all.length; i += EVAL_CHUNK) out.push(encoder.encode(all.slice(i, i + EVAL_CHUNK), "pt"));
     return out;
   };
-  return { c0: chunked(0), c1: chunked(1) };
+  return { c0: chunked(sets.c0), c1: chunked(sets.c1) };
 }
 
 export async function evaluate(trainer: Trainer, tests: TestSets): Promise<Accuracies> {
