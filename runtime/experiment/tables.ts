@@ -4,6 +4,7 @@
 // Acc O_PT reaches 90% and 100%, reFT against the Scr.+FT baseline).
 import type { Accuracies, RunSummary } from "../train/loop.js";
 import type { Baseline } from "./baselines.js";
+import { describeConfusion } from "../train/confusion.js";
 import { formatNumber, type PlannedRun } from "./plan.js";
 
 export interface RunResult {
@@ -169,5 +170,28 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
       ),
     );
   }
+  out.push(...computesSection(results, ctx));
   return out.join("\n") + "\n";
+}
+
+/**
+ * One line per run saying what its final model computes on the C_Te = 0 set: each class of the
+ * answer it was trained towards (O_FT for FT, O_PT otherwise) and the answers it gives.
+ */
+function computesSection(results: readonly RunResult[], ctx: TableContext): string[] {
+  const done = results.filter((r) => r.summary?.confusions);
+  if (done.length === 0) return [];
+  const rows = done.map((r) => {
+    const ft = r.run.labels === "ft";
+    const m = r.summary!.confusions!;
+    return [r.run.id, ft ? `O_FT = ${ctx.oFt}` : `O_PT = ${ctx.oPt}`, describeConfusion(ft ? m.ftC0 : m.ptC0)];
+  });
+  return [
+    "",
+    "## What each run computes (C_Te = 0, final record)",
+    "",
+    "True answer's class → the model's answers (most frequent first; shares under 10% left out). Counter's classes are counts; Max-identifier's are ranks among the input's tokens. Each run folder's confusion.md has the full matrices.",
+    "",
+    table(["run", "rows: the true answer for", "true class → answers"], rows),
+  ];
 }

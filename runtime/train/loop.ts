@@ -9,12 +9,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
-import type { Sample, TaskSpec } from "../tasks/data.js";
+import type { Sample, TaskName, TaskSpec } from "../tasks/data.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { learningRateAt, type Schedule } from "./schedule.js";
 import { testSamples, type TestSamples } from "./testSets.js";
 import type { Encoded, LabelKind, TaskEncoder } from "./taskBatches.js";
 import { argmaxRows, type Trainer } from "./trainer.js";
+import { confuse, confusionTable, perClassAccuracy, predictedHistogram, type Confusion, type Confusions } from "./confusion.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 
 export interface RunSettings {
   readonly spec: TaskSpec;
@@ -47,6 +49,10 @@ export interface MetricsRecord {
   readonly loss: number | null;
   readonly lr: number | null;
   readonly acc: Accuracies;
+  /** Per class of the true O_PT / O_FT answer (confusion.ts), on each test set: [right, of]. */
+  readonly perClass?: Record<AccuracyKey, Record<string, [number, number]>>;
+  /** How often each answer class was predicted, per test set. */
+  readonly predicted?: { readonly c0: Record<string, number>; readonly c1: Record<string, number> };
 }
 
 export interface RunSummary {
@@ -59,9 +65,11 @@ export interface RunSummary {
   readonly trainSeconds: number;
   readonly stepsPerSecond: number;
   readonly message?: string;
+  /** The class confusions at the final record (confusion.md in the run folder shows them as tables). */
+  readonly confusions?: Confusions;
 }
 
-export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", summary: "summary.json" } as const;
+export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", summary: "summary.json", confusion: "confusion.md" } as const;
 
 export interface TestSets {
   readonly c0: Encoded[];
@@ -87,23 +95,44 @@ export function encodeTestSets(encoder: TaskEncoder, sets: TestSamples): TestSet
 }
 
 export async function evaluate(trainer: Trainer, tests: TestSets): Promise<Accuracies> {
-  const score = async (chunks: Encoded[]): Promise<[number, number]> => {
-    let pt = 0;
-    let ft = 0;
+  return (await evaluateClasses(trainer, tests, null)).acc;
+}
+
+export interface Evaluation {
+  readonly acc: Accuracies;
+  /** Present when evaluateClasses was given the task and the model's answers. */
+  readonly confusions: Confusions | null;
+}
+
+/** Accuracies and, with `classes`, the class confusions (confusion.ts) of the model's answers. */
+export async function evaluateClasses(trainer: Trainer, tests: TestSets, classes: { readonly task: TaskName; readonly answers: readonly Atom[] } | null): Promise<Evaluation> {
+  const score = async (chunks: Encoded[], pt: Confusion, ft: Confusion): Promise<[number, number]> => {
+    let ptRight = 0;
+    let ftRight = 0;
     let n = 0;
     for (const c of chunks) {
       const pred = argmaxRows(await trainer.logits(c.batch), trainer.geometry.outputs);
       pred.forEach((p, i) => {
-        if (p === c.ptColumns[i]) pt++;
-        if (p === c.ftColumns[i]) ft++;
+        if (p === c.ptColumns[i]) ptRight++;
+        if (p === c.ftColumns[i]) ftRight++;
       });
+      if (classes) confuse(classes.task, c.samples, Array.from(pred, (p) => classes.answers[p]!), pt, ft);
       n += pred.length;
     }
-    return [pt / n, ft / n];
+    return [ptRight / n, ftRight / n];
   };
-  const [ptC0, ftC0] = await score(tests.c0);
-  const [ptC1, ftC1] = await score(tests.c1);
-  return { ptC0, ftC0, ptC1, ftC1 };
+  const m: Confusions = { ptC0: {}, ftC0: {}, ptC1: {}, ftC1: {} };
+  const [ptC0, ftC0] = await score(tests.c0, m.ptC0, m.ftC0);
+  const [ptC1, ftC1] = await score(tests.c1, m.ptC1, m.ftC1);
+  return { acc: { ptC0, ftC0, ptC1, ftC1 }, confusions: classes ? m : null };
+}
+
+/** The per-class accuracies and predicted-answer histograms a metrics record keeps. */
+function classSummary(m: Confusions): Pick<MetricsRecord, "perClass" | "predicted"> {
+  return {
+    perClass: { ptC0: perClassAccuracy(m.ptC0), ftC0: perClassAccuracy(m.ftC0), ptC1: perClassAccuracy(m.ptC1), ftC1: perClassAccuracy(m.ftC1) },
+    predicted: { c0: predictedHistogram(m.ptC0), c1: predictedHistogram(m.ptC1) },
+  };
 }
 
 export interface TrainRunOptions {
@@ -131,6 +160,21 @@ function readMetrics(file: string): MetricsRecord[] {
 /** The first recorded step at which `key` reached `level`, or null. */
 export function iterationsTo(records: readonly MetricsRecord[], key: AccuracyKey, level: number): number | null {
   return records.find((r) => r.acc[key] >= level - 1e-12)?.step ?? null;
+}
+
+/** confusion.md: the four matrices of the final record. */
+function confusionReport(m: Confusions, step: number): string {
+  const part = (title: string, c: Confusion) => [`## ${title}`, "", confusionTable(c), ""];
+  return [
+    `# What the model computes at step ${step}`,
+    "",
+    "Rows: the class of the true answer (Counter: the count; Max-identifier: its rank among the input's tokens); columns: the class of the model's answer (∉x: a token not in the input).",
+    "",
+    ...part("True O_PT answer, C_Te = 0", m.ptC0),
+    ...part("True O_FT answer, C_Te = 0", m.ftC0),
+    ...part("True O_PT answer, C_Te = 1", m.ptC1),
+    ...part("True O_FT answer, C_Te = 1", m.ftC1),
+  ].join("\n");
 }
 
 export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
@@ -166,8 +210,11 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     lastSaved = step;
     return true;
   };
+  let lastConfusions: Confusions | null = null;
   const record = async (lr: number | null): Promise<void> => {
-    const r: MetricsRecord = { step, loss: lossCount > 0 ? lossSum / lossCount : null, lr, acc: await evaluate(trainer, o.tests) };
+    const e = await evaluateClasses(trainer, o.tests, { task: s.spec.task, answers: encoder.answers });
+    lastConfusions = e.confusions;
+    const r: MetricsRecord = { step, loss: lossCount > 0 ? lossSum / lossCount : null, lr, acc: e.acc, ...classSummary(e.confusions!) };
     records.push(r);
     fs.appendFileSync(metricsFile, JSON.stringify(r) + "\n");
     lossSum = 0;
@@ -205,6 +252,8 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     o.onProgress?.(step, total, records.at(-1) ?? null);
   }
   const final = records.at(-1)!;
+  // A resumed run that had nothing left to do scores its final parameters again for the matrices.
+  const confusions = lastConfusions ?? (await evaluateClasses(trainer, o.tests, { task: s.spec.task, answers: encoder.answers })).confusions!;
   const summary: RunSummary = {
     status: diverged ? "diverged" : "done",
     steps: step,
@@ -215,7 +264,9 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     trainSeconds,
     stepsPerSecond: stepsTimed > 0 ? stepsTimed / trainSeconds : 0,
     ...(diverged ? { message: diverged } : {}),
+    confusions,
   };
+  writeFileAtomic(path.join(o.runDir, RUN_FILES.confusion), confusionReport(confusions, final.step));
   writeFileAtomic(path.join(o.runDir, RUN_FILES.summary), JSON.stringify(summary, null, 2) + "\n");
   return summary;
 }

@@ -2,7 +2,7 @@
 // t_n]` and the label's unembedding column. Batch t of a run is a pure function of (seed, t), so
 // a resumed run sees exactly the batches an uninterrupted one would.
 import type { CompiledModel } from "../../compiler/model/types.js";
-import { atomEquals, formatAtom } from "../../compiler/rasp/values.js";
+import { atomEquals, formatAtom, type Atom } from "../../compiler/rasp/values.js";
 import { ANSWER_POSITION, makeDataset, makeNaturalDataset, type Sample, type TaskSpec } from "../tasks/data.js";
 import { makeTokenizer } from "../tokenize.js";
 import { makeRng, type Rng } from "../random.js";
@@ -37,6 +37,11 @@ export class TaskEncoder {
   constructor(private readonly model: CompiledModel) {
     this.tokenizer = makeTokenizer(model);
     this.outputs = model.output.values.length;
+  }
+
+  /** The model's answer for each output column. */
+  get answers(): readonly Atom[] {
+    return this.model.output.values;
   }
 
   column(label: string | number): number {

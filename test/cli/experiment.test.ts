@@ -39,7 +39,7 @@ describe("raspc experiment", () => {
     );
     for (const run of runs) {
       const files = fs.readdirSync(path.join(sweep, "runs", run)).sort();
-      expect(files).toEqual(["checkpoint.json", "config.json", "metrics.jsonl", "summary.json"]);
+      expect(files).toEqual(["checkpoint.json", "config.json", "confusion.md", "metrics.jsonl", "summary.json"]);
       const config = JSON.parse(fs.readFileSync(path.join(sweep, "runs", run, "config.json"), "utf8"));
       expect(config.engine).toBe("ort");
       expect(config.backend).toBe("cpu");
