@@ -40,7 +40,8 @@ export interface ExperimentConfig {
   readonly maxLen: number;
   /** The attention coldness the models are compiled with; null: the compiler's own choice. */
   readonly coldness: number | null;
-  readonly seed: number;
+  /** One sweep per seed: each seed draws its own noise and training batches; the test sets are the first seed's. */
+  readonly seeds: readonly number[];
   readonly protocols: readonly Protocol[];
   readonly engine: Engine;
   readonly backend: string;
@@ -120,7 +121,7 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     maxLen: integerAtLeast(2),
     coldness: { type: ["number", "null"], exclusiveMinimum: 0 },
     // makeRng keeps 32 bits of the seed; a larger one would silently alias a smaller one.
-    seed: { type: "integer", minimum: 0, maximum: 4294967295 },
+    seeds: { type: "array", items: { type: "integer", minimum: 0, maximum: 4294967295 }, minItems: 1, uniqueItems: true },
     protocols: { type: "array", items: { enum: PROTOCOLS }, minItems: 1, uniqueItems: true },
     engine: { enum: Object.keys(ENGINE_BACKENDS) },
     backend: { enum: [...new Set(Object.values(ENGINE_BACKENDS).flat())] },
@@ -359,7 +360,6 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
     oFt: spec.oFt,
     q: spec.q,
     length: spec.length,
-    seed: 0,
     protocols: DEFAULT_PROTOCOLS,
     engine: "ort",
     backend: "cpu",
@@ -378,7 +378,7 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
     length: m.length,
     maxLen: maxLen ?? preset.maxLen ?? m.length,
     coldness: coldness === undefined ? TASK_COLDNESS[task] : coldness,
-    seed: m.seed,
+    seeds: m.seeds,
     protocols: m.protocols,
     engine: m.engine,
     backend: m.backend,

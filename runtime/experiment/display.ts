@@ -18,8 +18,12 @@ export function formatEta(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
-/** A run as people read it: `FT η=1e-2 C_Tr=0.5`. */
+/** A run as people read it: `FT η=1e-2 C_Tr=0.5 seed 1`. */
 export function describeRun(r: PlannedRun): string {
+  return `${describeCell(r)} seed ${r.seed}`;
+}
+
+function describeCell(r: PlannedRun): string {
   const lr = `η=${formatNumber(r.learningRate)}`;
   if (r.protocol === "FT") return `FT ${lr} C_Tr=${r.cTrain}`;
   if (r.protocol === "reFT") {

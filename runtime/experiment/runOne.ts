@@ -29,6 +29,9 @@ export function taskSpec(c: ExperimentConfig): TaskSpec {
   return { task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length };
 }
 
+/** The seed of a sweep's test sets: its first seed's, so that every seed is scored on the same samples as the baselines. */
+export const testSeed = (c: ExperimentConfig): number => c.seeds[0]!;
+
 /** Threads for one run when `jobs` runs share the machine. */
 export function threadsPerRun(c: ExperimentConfig, jobs: number, cores: number): number {
   return c.threads > 0 ? c.threads : Math.max(1, Math.floor(cores / jobs));
@@ -45,7 +48,7 @@ export interface RunOneOptions {
 
 export async function runOne(o: RunOneOptions): Promise<RunSummary> {
   const { config: c, run } = o;
-  const seed = runSeed(c.seed, run.id);
+  const seed = runSeed(run.seed, run.cell);
   // reFT continues a run that started from the O_PT model, so its checkpoint belongs to that model.
   const startFile = modelFile(o.sweepDir, run.start.kind === "compiled" ? run.start.model : "pt");
   const startModel: CompiledModel = readModel(startFile);
@@ -80,7 +83,7 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
     writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(record, null, 2) + "\n");
     const encoder = new TaskEncoder(startModel);
     const spec = taskSpec(c);
-    const tests = makeTestSets(encoder, spec, c.eval.samples, c.seed);
+    const tests = makeTestSets(encoder, spec, c.eval.samples, testSeed(c));
     return await trainRun({
       settings: {
         spec,
@@ -91,7 +94,7 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
         clipNorm: c.training.gradClip,
         batchSize: c.training.batchSize,
         seed,
-        testSeed: c.seed,
+        testSeed: testSeed(c),
         evalEvery: c.eval.every,
         evalSamples: c.eval.samples,
         checkpointEvery: c.checkpointEvery,

@@ -19,7 +19,7 @@ import { vocabOf } from "../tasks/data.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
-import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, taskSpec, threadsPerRun } from "./runOne.js";
+import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, taskSpec, testSeed, threadsPerRun } from "./runOne.js";
 import { testSamples } from "../train/testSets.js";
 import { baselines, type Baseline } from "./baselines.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
@@ -101,7 +101,7 @@ function prepareFolder(o: SweepOptions, dir: string): void {
 
 function writeTables(c: ExperimentConfig, dir: string, results: readonly RunResult[], base: readonly Baseline[]): void {
   writeFileAtomic(path.join(dir, SWEEP_FILES.csv), sweepCsv(results, base));
-  writeFileAtomic(path.join(dir, SWEEP_FILES.markdown), sweepMarkdown(results, { title: `${c.name}: ${c.task}, ${c.engine}/${c.backend}`, oPt: c.oPt, oFt: c.oFt, baselines: base }));
+  writeFileAtomic(path.join(dir, SWEEP_FILES.markdown), sweepMarkdown(results, { title: `${c.name}: ${c.task}, ${c.engine}/${c.backend}`, oPt: c.oPt, oFt: c.oFt, seeds: c.seeds, baselines: base }));
 }
 
 /** Runs one planned run in a worker process; resolves with its summary. */
@@ -141,7 +141,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) await compileModels(c, dir);
 
   // The runs' test sets (runOne.ts draws the same ones), for the baseline rows of the tables.
-  const base = baselines(taskSpec(c), testSamples(taskSpec(c), c.eval.samples, c.seed));
+  const base = baselines(taskSpec(c), testSamples(taskSpec(c), c.eval.samples, testSeed(c)));
   const started = performance.now();
   const results = new Map<string, RunResult>(runs.map((r) => [r.id, { run: r, summary: readSummary(dir, r.id) }]));
   const ordered = (): RunResult[] => runs.map((r) => results.get(r.id)!);

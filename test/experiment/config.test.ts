@@ -61,7 +61,7 @@ describe("defaults", () => {
       length: 10,
       maxLen: 10,
       coldness: null,
-      seed: 0,
+      seeds: [0],
       protocols: ["FT", "reFT", "ScrFT"],
       engine: "ort",
       backend: "cpu",
@@ -264,10 +264,14 @@ describe("every field's errors name the field in one line", () => {
     [c({ coldness: -5 }), "coldness", "must be > 0, got -5"],
     [c({ coldness: "10" }), "coldness", "must be"],
     // seed, protocols, engine
-    [c({ seed: -1 }), "seed", "must be >= 0, got -1"],
-    [c({ seed: 0.5 }), "seed", "must be an integer"],
-    [c({ seed: 2 ** 32 }), "seed", "must be <= 4294967295"],
-    [c({ seed: "0" }), "seed", "must be an integer"],
+    [c({ seeds: [] }), "seeds", "must not be empty"],
+    [c({ seeds: [0, 1, 0] }), "seeds", "0 appears twice (at [0] and [2])"],
+    [c({ seeds: 3 }), "seeds", "must be an array, got 3"],
+    [c({ seeds: [-1] }), "seeds[0]", "must be >= 0, got -1"],
+    [c({ seeds: [1, 0.5] }), "seeds[1]", "must be an integer"],
+    [c({ seeds: [2 ** 32] }), "seeds[0]", "must be <= 4294967295"],
+    [c({ seeds: ["0"] }), "seeds[0]", "must be an integer"],
+    [c({ seed: 1 }), "seed", "unknown field (did you mean seeds?)"],
     [c({ protocols: [] }), "protocols", "must not be empty"],
     [c({ protocols: "FT" }), "protocols", 'must be an array, got "FT"'],
     [c({ protocols: ["FT", "ScrFT", "FT"] }), "protocols", '"FT" appears twice'],
@@ -369,8 +373,9 @@ describe("every field's errors name the field in one line", () => {
 
 describe("config files", () => {
   it("loads a file, naming it in errors about its fields", () => {
-    const file = writeFile("ok.json", JSON.stringify({ task: "counter", preset: "quick", seed: 3 }));
-    expect(loadExperimentConfig(file).seed).toBe(3);
+    const file = writeFile("ok.json", JSON.stringify({ task: "counter", preset: "quick", seeds: [3, 5] }));
+    expect(loadExperimentConfig(file).seeds).toEqual([3, 5]);
+    expect(loadExperimentConfig(writeFile("quick.json", JSON.stringify({ task: "counter", preset: "quick" }))).seeds).toEqual([0, 1, 2]);
     const bad = writeFile("bad-lr.json", JSON.stringify({ task: "counter", ft: { learningRates: [0.1, 0] } }));
     expect(failure(() => loadExperimentConfig(bad))).toBe(`${bad}: ft.learningRates[1]: must be > 0, got 0`);
   });
