@@ -131,7 +131,7 @@ export class SweepDisplay {
     this.end(r);
     const a = s.final.acc;
     const status = s.status === "diverged" ? `DIVERGED: ${s.message}` : `Acc O_PT ${pct(a.ptC0)} / O_FT ${pct(a.ftC0)} (C_Te=0), ${pct(a.ptC1)} / ${pct(a.ftC1)} (C_Te=1)`;
-    const reach = r.target ? `, 90% at ${s.itersTo90 ?? "never"}` : "";
+    const reach = r.target ? `, 90% held from ${s.heldFrom90 ?? "never"}` : "";
     this.say(`[${this.finished}/${this.all.length}] ${describeRun(r)}: ${status}${reach}; ${s.stepsPerSecond.toFixed(0)} steps/s; ETA ${formatEta(this.eta())}`);
   }
 

@@ -35,8 +35,10 @@ const CSV_COLUMNS = [
   "initial_acc_pt_cte0",
   "initial_acc_ft_cte0",
   "final_loss",
-  "iters_to_90",
-  "iters_to_100",
+  "first_to_90",
+  "first_to_100",
+  "held_from_90",
+  "held_from_100",
   "steps_per_second",
   "note",
 ] as const;
@@ -65,8 +67,10 @@ export function sweepCsv(results: readonly RunResult[], baselines: readonly Base
       initial_acc_pt_cte0: s?.initial.acc.ptC0,
       initial_acc_ft_cte0: s?.initial.acc.ftC0,
       final_loss: s?.final.loss,
-      iters_to_90: s?.itersTo90,
-      iters_to_100: s?.itersTo100,
+      first_to_90: s?.itersTo90,
+      first_to_100: s?.itersTo100,
+      held_from_90: s?.heldFrom90,
+      held_from_100: s?.heldFrom100,
       steps_per_second: s ? Number(s.stepsPerSecond.toFixed(1)) : undefined,
       note: s?.message ?? note,
     };
@@ -118,7 +122,9 @@ function noteOf(g: CellGroup): string {
   return parts.join("; ");
 }
 
-const reached = (g: CellGroup, level: 90 | 100): string => formatReached(g.results.map((r) => (level === 90 ? r.summary?.itersTo90 : r.summary?.itersTo100)), g.results.length);
+/** The step from which a run's target accuracy stays at or above the level to the end (thresholds.ts). */
+const held = (r: RunResult, level: 90 | 100): number | null | undefined => (level === 90 ? r.summary?.heldFrom90 : r.summary?.heldFrom100);
+const reached = (g: CellGroup, level: 90 | 100): string => formatReached(g.results.map((r) => held(r, level)), g.results.length);
 
 const accOf = (a: Accuracies): string[] => ACC_KEYS.map((k) => pct(a[k]));
 
@@ -144,7 +150,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
     `# ${ctx.title}`,
     "",
     `O_PT = ${ctx.oPt}, O_FT = ${ctx.oFt}. Accuracies in percent on held-out test sets without (C_Te = 0) and with (C_Te = 1) the spurious correlation, ` +
-      `${seeds.length === 1 ? `one seed (${seeds[0]})` : `mean ± sd over ${seeds.length} seeds (${seeds.join(", ")})`}; "to X%" is the median over the seeds that reached X, with how many did. ` +
+      `${seeds.length === 1 ? `one seed (${seeds[0]})` : `mean ± sd over ${seeds.length} seeds (${seeds.join(", ")})`}; "to X%" is the first record from which the target accuracy stays at or above X to the end (a crossing that falls back does not count; sweep.csv has both), the median over the seeds that held X, with how many did. ` +
       "Baseline rows score trivial functions on the same test sets.",
   ];
   const ft = byCell(results.filter((r) => r.run.protocol === "FT"));
@@ -181,7 +187,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
   const scr = byCell(results.filter((r) => r.run.protocol === "ScrFT"));
   const revived = [...reft, ...randReft];
   if (scr.length > 0 || revived.length > 0) {
-    out.push("", "## Revival: iterations until Acc O_PT (C_Te = 0) reaches 90% / 100% (appendix G.3)", "");
+    out.push("", "## Revival: iterations until Acc O_PT (C_Te = 0) reaches 90% / 100% and stays there (appendix G.3)", "");
     out.push("reFT columns: the median over the source runs' C_Tr values and seeds that reached the level, with how many did. Scr.+FT starts from the model compiled for O_FT.", "");
     const lrs = [...new Set([...revived, ...scr].map((g) => g.run.learningRate))].sort((a, b) => b - a);
     const sourceKey = (g: CellGroup) => `${g.run.source!.protocol} η=${formatNumber(g.run.source!.learningRate)}`;
@@ -189,7 +195,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
     const groups: { title: string; cells: readonly CellGroup[] }[] = [...sources.map((k) => ({ title: `reFT of ${k}`, cells: revived.filter((g) => sourceKey(g) === k) })), ...(scr.length > 0 ? [{ title: "Scr.+FT", cells: scr }] : [])];
     const pooled = (cells: readonly CellGroup[], level: 90 | 100) => {
       const rs = cells.flatMap((g) => g.results);
-      return formatReached(rs.map((r) => (level === 90 ? r.summary?.itersTo90 : r.summary?.itersTo100)), rs.length);
+      return formatReached(rs.map((r) => held(r, level)), rs.length);
     };
     out.push(
       table(

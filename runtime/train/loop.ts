@@ -13,6 +13,7 @@ import type { Sample, TaskName, TaskSpec } from "../tasks/data.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { learningRateAt, type Schedule } from "./schedule.js";
 import { testSamples, type TestSamples } from "./testSets.js";
+import { firstCrossing, heldFrom } from "./thresholds.js";
 import type { Encoded, LabelKind, TaskEncoder } from "./taskBatches.js";
 import { argmaxRows, type Trainer } from "./trainer.js";
 import { confuse, confusionTable, perClassAccuracy, predictedHistogram, type Confusion, type Confusions } from "./confusion.js";
@@ -60,8 +61,12 @@ export interface RunSummary {
   readonly steps: number;
   readonly final: MetricsRecord;
   readonly initial: MetricsRecord;
+  /** The first record at which the target accuracy reached 90% / 100% (thresholds.ts). */
   readonly itersTo90: number | null;
   readonly itersTo100: number | null;
+  /** The first record from which the target accuracy stays at or above 90% / 100% to the end: what the tables report. */
+  readonly heldFrom90: number | null;
+  readonly heldFrom100: number | null;
   readonly trainSeconds: number;
   readonly stepsPerSecond: number;
   readonly message?: string;
@@ -157,10 +162,6 @@ function readMetrics(file: string): MetricsRecord[] {
     .map((l) => JSON.parse(l) as MetricsRecord);
 }
 
-/** The first recorded step at which `key` reached `level`, or null. */
-export function iterationsTo(records: readonly MetricsRecord[], key: AccuracyKey, level: number): number | null {
-  return records.find((r) => r.acc[key] >= level - 1e-12)?.step ?? null;
-}
 
 /** confusion.md: the four matrices of the final record. */
 function confusionReport(m: Confusions, step: number): string {
@@ -259,8 +260,10 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     steps: step,
     initial: records[0]!,
     final,
-    itersTo90: s.target ? iterationsTo(records, s.target, 0.9) : null,
-    itersTo100: s.target ? iterationsTo(records, s.target, 1) : null,
+    itersTo90: s.target ? firstCrossing(records, s.target, 0.9) : null,
+    itersTo100: s.target ? firstCrossing(records, s.target, 1) : null,
+    heldFrom90: s.target ? heldFrom(records, s.target, 0.9) : null,
+    heldFrom100: s.target ? heldFrom(records, s.target, 1) : null,
     trainSeconds,
     stepsPerSecond: stepsTimed > 0 ? stepsTimed / trainSeconds : 0,
     ...(diverged ? { message: diverged } : {}),
