@@ -80,7 +80,7 @@ async function timeTrainer(t: Trainer, batch: TrainBatch, steps: number): Promis
   const ts: number[] = [];
   for (let i = 0; i < 3 + steps; i++) {
     const t0 = performance.now();
-    const loss = await t.step(batch, { learningRate: 1e-3, momentum: 0.9 });
+    const { loss } = await t.step(batch, { learningRate: 1e-3, momentum: 0.9 });
     if (i === 0) firstLoss = loss;
     if (i >= 3) ts.push(performance.now() - t0);
   }

@@ -8,7 +8,8 @@ import type { Accuracies, RunSummary } from "../train/loop.js";
 import type { Baseline } from "./baselines.js";
 import { describeConfusion } from "../train/confusion.js";
 import { formatNumber, type PlannedRun } from "./plan.js";
-import { formatPercentSpread, formatReached } from "./seedStats.js";
+import { formatPercentSpread, formatReached, spread } from "./seedStats.js";
+import type { GradRecord } from "../train/gradStats.js";
 
 export interface RunResult {
   readonly run: PlannedRun;
@@ -39,6 +40,9 @@ const CSV_COLUMNS = [
   "first_to_100",
   "held_from_90",
   "held_from_100",
+  "mean_grad_norm",
+  "max_grad_norm",
+  "clipped_fraction",
   "steps_per_second",
   "note",
 ] as const;
@@ -71,6 +75,9 @@ export function sweepCsv(results: readonly RunResult[], baselines: readonly Base
       first_to_100: s?.itersTo100,
       held_from_90: s?.heldFrom90,
       held_from_100: s?.heldFrom100,
+      mean_grad_norm: s?.grad?.meanNorm,
+      max_grad_norm: s?.grad?.maxNorm,
+      clipped_fraction: s?.grad?.clippedFraction,
       steps_per_second: s ? Number(s.stepsPerSecond.toFixed(1)) : undefined,
       note: s?.message ?? note,
     };
@@ -126,6 +133,16 @@ function noteOf(g: CellGroup): string {
 const held = (r: RunResult, level: 90 | 100): number | null | undefined => (level === 90 ? r.summary?.heldFrom90 : r.summary?.heldFrom100);
 const reached = (g: CellGroup, level: 90 | 100): string => formatReached(g.results.map((r) => held(r, level)), g.results.length);
 
+/** The pre-clip gradient norm (mean over steps, then over seeds) and the share of steps the clip bound. */
+function clipCells(g: CellGroup): string[] {
+  const stats = summaries(g).map((s) => s.grad).filter((x): x is GradRecord => x !== null && x !== undefined);
+  if (stats.length === 0) return ["–", "–"];
+  const norm = spread(stats.map((x) => x.meanNorm))!;
+  const clipped = stats.filter((x) => x.clippedFraction !== null);
+  return [`${norm.mean.toPrecision(3)} (max ${Math.max(...stats.map((x) => x.maxNorm)).toPrecision(3)})`, clipped.length === 0 ? "no clip" : formatPercentSpread(clipped.map((x) => x.clippedFraction!))];
+}
+const CLIP_HEAD = ["grad norm", "clipped %"];
+
 const accOf = (a: Accuracies): string[] => ACC_KEYS.map((k) => pct(a[k]));
 
 /** The baseline rows of a table: name in the first cell, `lead - 1` empty cells, the accuracies, `trail` empty cells. */
@@ -151,26 +168,26 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
     "",
     `O_PT = ${ctx.oPt}, O_FT = ${ctx.oFt}. Accuracies in percent on held-out test sets without (C_Te = 0) and with (C_Te = 1) the spurious correlation, ` +
       `${seeds.length === 1 ? `one seed (${seeds[0]})` : `mean ± sd over ${seeds.length} seeds (${seeds.join(", ")})`}; "to X%" is the first record from which the target accuracy stays at or above X to the end (a crossing that falls back does not count; sweep.csv has both), the median over the seeds that held X, with how many did. ` +
-      "Baseline rows score trivial functions on the same test sets.",
+      "Baseline rows score trivial functions on the same test sets. grad norm: the global gradient norm before clipping, mean over steps and seeds (the largest step in brackets); clipped %: the share of steps the clip shortened.",
   ];
   const ft = byCell(results.filter((r) => r.run.protocol === "FT"));
   if (ft.length > 0) {
     out.push("", "## Fine-tuning (FT), as the paper's table 3", "");
     out.push(
       table(
-        ["LR", "C_Tr", ...ACC_HEAD, "step 0: C_Te=0 Acc O_PT", "to 90% O_FT", "note"],
-        [...ft.map((g) => [formatNumber(g.run.learningRate), String(g.run.cTrain), ...accCells(g).slice(0, 4), formatPercentSpread(summaries(g).map((s) => s.initial.acc.ptC0)), reached(g, 90), noteOf(g)]), ...baselineRows(base, 2, 3)],
+        ["LR", "C_Tr", ...ACC_HEAD, "step 0: C_Te=0 Acc O_PT", "to 90% O_FT", ...CLIP_HEAD, "note"],
+        [...ft.map((g) => [formatNumber(g.run.learningRate), String(g.run.cTrain), ...accCells(g).slice(0, 4), formatPercentSpread(summaries(g).map((s) => s.initial.acc.ptC0)), reached(g, 90), ...clipCells(g), noteOf(g)]), ...baselineRows(base, 2, 5)],
       ),
     );
   }
-  const reftRow = (g: CellGroup, lead: string[]): string[] => [...lead, ...accCells(g).slice(0, 4), reached(g, 90), reached(g, 100), noteOf(g)];
+  const reftRow = (g: CellGroup, lead: string[]): string[] => [...lead, ...accCells(g).slice(0, 4), reached(g, 90), reached(g, 100), ...clipCells(g), noteOf(g)];
   const reft = byCell(results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "FT"));
   if (reft.length > 0) {
     out.push("", "## Reverse fine-tuning (reFT) of the FT models, as the paper's table 4", "");
     out.push(
       table(
-        ["reFT LR", "FT LR", "FT C_Tr", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", "note"],
-        [...reft.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate), String(g.run.source!.cTrain)])), ...baselineRows(base, 3, 3)],
+        ["reFT LR", "FT LR", "FT C_Tr", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", ...CLIP_HEAD, "note"],
+        [...reft.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate), String(g.run.source!.cTrain)])), ...baselineRows(base, 3, 5)],
       ),
     );
   }
@@ -178,10 +195,10 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
   const randReft = byCell(results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "randFT"));
   if (rand.length > 0) {
     out.push("", "## randFT (appendix G.4): fine-tuned to answer wrongly, then reverse fine-tuned", "");
-    out.push(table(["LR", ...ACC_HEAD, "note"], [...rand.map((g) => [formatNumber(g.run.learningRate), ...accCells(g)]), ...baselineRows(base, 1, 1)]));
+    out.push(table(["LR", ...ACC_HEAD, ...CLIP_HEAD, "note"], [...rand.map((g) => [formatNumber(g.run.learningRate), ...accCells(g).slice(0, 4), ...clipCells(g), noteOf(g)]), ...baselineRows(base, 1, 3)]));
     if (randReft.length > 0) {
       out.push("");
-      out.push(table(["reFT LR", "randFT LR", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", "note"], [...randReft.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate)])), ...baselineRows(base, 2, 3)]));
+      out.push(table(["reFT LR", "randFT LR", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", ...CLIP_HEAD, "note"], [...randReft.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate)])), ...baselineRows(base, 2, 5)]));
     }
   }
   const scr = byCell(results.filter((r) => r.run.protocol === "ScrFT"));

@@ -14,6 +14,7 @@ import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.j
 import { learningRateAt, type Schedule } from "./schedule.js";
 import { testSamples, type TestSamples } from "./testSets.js";
 import { firstCrossing, heldFrom } from "./thresholds.js";
+import { addStep, gradRecord, runGradStats, ZERO_GRAD_COUNTERS, type GradCounters, type GradRecord } from "./gradStats.js";
 import type { Encoded, LabelKind, TaskEncoder } from "./taskBatches.js";
 import { argmaxRows, type Trainer } from "./trainer.js";
 import { confuse, confusionTable, perClassAccuracy, predictedHistogram, type Confusion, type Confusions } from "./confusion.js";
@@ -50,6 +51,8 @@ export interface MetricsRecord {
   readonly loss: number | null;
   readonly lr: number | null;
   readonly acc: Accuracies;
+  /** Pre-clip gradient norms of the steps since the previous record, and how often the clip bound (null at step 0). */
+  readonly grad?: GradRecord | null;
   /** Per class of the true O_PT / O_FT answer (confusion.ts), on each test set: [right, of]. */
   readonly perClass?: Record<AccuracyKey, Record<string, [number, number]>>;
   /** How often each answer class was predicted, per test set. */
@@ -69,6 +72,8 @@ export interface RunSummary {
   readonly heldFrom100: number | null;
   readonly trainSeconds: number;
   readonly stepsPerSecond: number;
+  /** The pre-clip gradient norm and clip rate over all of the run's steps. */
+  readonly grad: GradRecord | null;
   readonly message?: string;
   /** The class confusions at the final record (confusion.md in the run folder shows them as tables). */
   readonly confusions?: Confusions;
@@ -188,12 +193,13 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   let step = 0;
   let lossSum = 0;
   let lossCount = 0;
+  let grad: GradCounters = ZERO_GRAD_COUNTERS;
   let records: MetricsRecord[] = [];
   let lastSaved: number | null = null;
   if (o.resume && fs.existsSync(checkpointFile)) {
     const ck = readCheckpoint(checkpointFile, trainer.geometry, o.fingerprint);
     trainer.load(ck.state);
-    ({ step, lossSum, lossCount } = ck);
+    ({ step, lossSum, lossCount, grad } = ck);
     lastSaved = step;
     // Records written after the checkpoint belong to steps that will be run again.
     records = readMetrics(metricsFile).slice(0, ck.metricsLines);
@@ -206,7 +212,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   const save = (): boolean => {
     const state = trainer.state();
     if (!state.params.every((t) => t.every(Number.isFinite))) return false;
-    const ck: Checkpoint = { fingerprint: o.fingerprint, step, lossSum, lossCount, metricsLines: records.length, state };
+    const ck: Checkpoint = { fingerprint: o.fingerprint, step, lossSum, lossCount, grad, metricsLines: records.length, state };
     writeCheckpoint(checkpointFile, trainer.geometry, ck);
     lastSaved = step;
     return true;
@@ -215,11 +221,12 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   const record = async (lr: number | null): Promise<void> => {
     const e = await evaluateClasses(trainer, o.tests, { task: s.spec.task, answers: encoder.answers });
     lastConfusions = e.confusions;
-    const r: MetricsRecord = { step, loss: lossCount > 0 ? lossSum / lossCount : null, lr, acc: e.acc, ...classSummary(e.confusions!) };
+    const r: MetricsRecord = { step, loss: lossCount > 0 ? lossSum / lossCount : null, lr, acc: e.acc, grad: gradRecord(grad, s.clipNorm), ...classSummary(e.confusions!) };
     records.push(r);
     fs.appendFileSync(metricsFile, JSON.stringify(r) + "\n");
     lossSum = 0;
     lossCount = 0;
+    grad = ZERO_GRAD_COUNTERS;
   };
   if (step === 0 && records.length === 0) {
     await record(null);
@@ -235,7 +242,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     const lr = learningRateAt(s.schedule, step);
     const batch = encoder.trainingBatch(s.spec, s.seed, step, s.batchSize, s.cTrain, s.labels);
     const t0 = performance.now();
-    const loss = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
+    const { loss, gradNorm } = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
     trainSeconds += (performance.now() - t0) / 1000;
     stepsTimed++;
     if (!Number.isFinite(loss)) {
@@ -245,6 +252,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     step++;
     lossSum += loss;
     lossCount++;
+    grad = addStep(grad, gradNorm, s.clipNorm);
     if (step % s.evalEvery === 0 || step === total) await record(lr);
     if ((step % s.checkpointEvery === 0 || step === total) && !save()) {
       diverged = `the parameters overflowed at step ${step} (learning rate ${lr.toPrecision(3)}); ${kept()}`;
@@ -266,6 +274,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     heldFrom100: s.target ? heldFrom(records, s.target, 1) : null,
     trainSeconds,
     stepsPerSecond: stepsTimed > 0 ? stepsTimed / trainSeconds : 0,
+    grad: runGradStats(records),
     ...(diverged ? { message: diverged } : {}),
     confusions,
   };

@@ -23,6 +23,8 @@ import { layerWidths, tensorSpecs, type Geometry } from "./params.js";
 export const TRAIN_INPUTS = { onehot: "onehot", labels: "labels", lr: "lr", mu: "mu", clip: "clip" } as const;
 export const LOSS = "loss";
 export const LOGITS = "logits";
+/** The step graph's second output: the global gradient norm before clipping. */
+export const GRAD_NORM = "grad_norm";
 export const velocityName = (p: string): string => `${p}.vel`;
 export const outName = (p: string): string => `${p}.out`;
 
@@ -268,6 +270,8 @@ export function buildTrainStep(geometry: Geometry, shape: GraphShape): Uint8Arra
     return b.op("ReduceSumSquare", [g], [{ name: "keepdims", i: 0 }]);
   });
   const norm = b.op("Sqrt", [squares.length === 1 ? squares[0]! : b.op("Sum", squares)]);
+  b.g.op("Identity", [norm], [], GRAD_NORM);
+  outputsInfo.push(tensorInfo(GRAD_NORM, FLOAT, []));
   const scale = b.op("Min", [b.scalar(1), b.op("Div", [TRAIN_INPUTS.clip, b.add(norm, b.scalar(1e-12))])]);
   for (const s of specs) {
     const g = b.mul(grads.get(s.name)!, scale);

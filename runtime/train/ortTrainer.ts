@@ -11,8 +11,8 @@ import type * as OrtModule from "onnxruntime-node";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { DEFAULT_ORT_THREADS, loadOrt } from "../ortForward.js";
 import { tensorSpecs, type Params, type TensorSpec } from "./params.js";
-import { buildLogits, buildTrainStep, LOGITS, LOSS, outName, TRAIN_INPUTS, velocityName, type GraphShape } from "./ortTrainGraph.js";
-import type { TrainBatch, Trainer, TrainerOptions, TrainerState, StepOptions } from "./trainer.js";
+import { buildLogits, buildTrainStep, GRAD_NORM, LOGITS, LOSS, outName, TRAIN_INPUTS, velocityName, type GraphShape } from "./ortTrainGraph.js";
+import type { TrainBatch, Trainer, TrainerOptions, TrainerState, StepOptions, StepResult } from "./trainer.js";
 import { ENGINE_BACKENDS, type OrtBackend } from "./backends.js";
 
 type Ort = typeof OrtModule;
@@ -84,7 +84,7 @@ class OrtTrainer implements Trainer {
     return { batch: batch.batch, seqLen: batch.seqLen, answerPosition: this.opts.answerPosition };
   }
 
-  async step(batch: TrainBatch, opts: StepOptions): Promise<number> {
+  async step(batch: TrainBatch, opts: StepOptions): Promise<StepResult> {
     if (this.disposed) throw new Error("OrtTrainer: used after dispose()");
     const session = await this.session(this.steps, this.shapeOf(batch), buildTrainStep);
     const { geometry } = this.opts;
@@ -102,7 +102,7 @@ class OrtTrainer implements Trainer {
     const out = await session.run(feeds);
     this.params = this.specs.map((s) => out[outName(s.name)]!);
     this.velocity = this.specs.map((s) => out[outName(velocityName(s.name))]!);
-    return (out[LOSS]!.data as Float32Array)[0]!;
+    return { loss: (out[LOSS]!.data as Float32Array)[0]!, gradNorm: (out[GRAD_NORM]!.data as Float32Array)[0]! };
   }
 
   async logits(batch: { batch: number; seqLen: number; ids: Int32Array }): Promise<Float32Array> {

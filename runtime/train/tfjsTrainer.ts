@@ -24,7 +24,7 @@ import "@tensorflow/tfjs";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { initTfjs } from "../forward.js";
 import { layerWidths, sizeOf, tensorSpecs, type Geometry, type Params, type TensorSpec } from "./params.js";
-import type { StepOptions, TrainBatch, Trainer, TrainerOptions, TrainerState } from "./trainer.js";
+import type { StepOptions, StepResult, TrainBatch, Trainer, TrainerOptions, TrainerState } from "./trainer.js";
 import { ENGINE_BACKENDS, type TfjsTrainBackend } from "./backends.js";
 
 
@@ -209,7 +209,7 @@ class TfjsTrainer implements Trainer {
     return mm(at, P("unembed"));
   }
 
-  async step(batch: TrainBatch, opts: StepOptions): Promise<number> {
+  async step(batch: TrainBatch, opts: StepOptions): Promise<StepResult> {
     this.alive();
     this.checkBatch(batch, batch.labels);
     await this.ensureBackend();
@@ -222,11 +222,11 @@ class TfjsTrainer implements Trainer {
         tf.neg(tf.mean<tf.Scalar>(tf.sum(tf.mul(targets, tf.logSoftmax(this.forward(ps, onehot, B, T))), 1)));
       const { value, grads: raw } = tf.valueAndGrads(loss)(this.params);
       // The same global-norm clip as the ORT graph: g · min(1, clip / ‖g‖).
+      const norm = tf.sqrt(tf.addN(raw.map((g) => tf.sum(tf.square(g)))));
       const grads =
         opts.clipNorm === undefined
           ? raw
           : (() => {
-              const norm = tf.sqrt(tf.addN(raw.map((g) => tf.sum(tf.square(g)))));
               const scale = tf.minimum(tf.scalar(1, "float32"), tf.div(tf.scalar(opts.clipNorm, "float32"), tf.add(norm, tf.scalar(1e-12, "float32"))));
               return raw.map((g) => tf.mul(g, scale));
             })();
@@ -234,15 +234,16 @@ class TfjsTrainer implements Trainer {
       const lr = tf.scalar(opts.learningRate, "float32");
       const velocity = grads.map((g, i) => tf.add(tf.mul(mu, this.velocity[i]!), g));
       const params = velocity.map((v, i) => tf.sub(this.params[i]!, tf.mul(lr, v)));
-      return [value, ...params, ...velocity];
+      return [value, norm, ...params, ...velocity];
     });
     tf.dispose([...this.params, ...this.velocity]);
-    this.params = out.slice(1, 1 + n);
-    this.velocity = out.slice(1 + n);
-    const loss = out[0]!;
+    this.params = out.slice(2, 2 + n);
+    this.velocity = out.slice(2 + n);
+    const [loss, norm] = [out[0]!, out[1]!];
     const value = (await loss.data())[0]!;
-    loss.dispose();
-    return value;
+    const gradNorm = (await norm.data())[0]!;
+    tf.dispose([loss, norm]);
+    return { loss: value, gradNorm };
   }
 
   async logits(batch: Omit<TrainBatch, "labels">): Promise<Float32Array> {

@@ -21,6 +21,14 @@ export interface StepOptions {
   readonly clipNorm?: number;
 }
 
+/** What one step reports. */
+export interface StepResult {
+  /** Mean cross-entropy before the step. */
+  readonly loss: number;
+  /** The global L2 norm of the gradient before clipping (what the clip compares with clipNorm). */
+  readonly gradNorm: number;
+}
+
 export interface TrainerState {
   readonly params: Params;
   /** Momentum buffers, one per parameter tensor (zeros before the first step). */
@@ -35,8 +43,8 @@ export interface Trainer {
   /** The backend actually in use ("cpu", "cuda", "wasm", "tensorflow" ...). */
   readonly backend: string;
   readonly geometry: Geometry;
-  /** One step: mean cross-entropy at the answer position, backward, optional clipping of the global gradient norm, `v = μv + g; p -= lr·v`. Returns the loss before the step. */
-  step(batch: TrainBatch, opts: StepOptions): Promise<number>;
+  /** One step: mean cross-entropy at the answer position, backward, optional clipping of the global gradient norm, `v = μv + g; p -= lr·v`. Returns the loss before the step and the pre-clip gradient norm. */
+  step(batch: TrainBatch, opts: StepOptions): Promise<StepResult>;
   /** Logits at the answer position, [batch, outputs] row-major, with the current parameters. */
   logits(batch: Omit<TrainBatch, "labels">): Promise<Float32Array>;
   /** Copies of the current parameters and momentum. */

@@ -120,7 +120,7 @@ describe("tfjs trainer", () => {
     const t = await trainer(params);
     expect(t.engine).toBe("tfjs");
     expect(t.backend).toBe("wasm");
-    const loss = await t.step(batch, { learningRate: 0.25, momentum: 0.9 });
+    const { loss } = await t.step(batch, { learningRate: 0.25, momentum: 0.9 });
     expect(Math.abs(loss - loss64(GEOMETRY, params.map((p) => Float64Array.from(p)), batch, ANSWER))).toBeLessThan(1e-5);
     // From zero velocity, v = μ·0 + g is the gradient itself.
     const grad = t.state().velocity;
@@ -163,7 +163,7 @@ describe("tfjs trainer", () => {
     const p0 = startParams(5);
     const t = await trainer(p0);
     const batch = randomBatch(makeRng(6), 4, 5);
-    for (let i = 0; i < 3; i++) expect(Number.isFinite(await t.step(batch, { learningRate: 0, momentum: 0.9 }))).toBe(true);
+    for (let i = 0; i < 3; i++) expect(Number.isFinite((await t.step(batch, { learningRate: 0, momentum: 0.9 })).loss)).toBe(true);
     expect(t.state().params).toEqual(p0);
     expect(maxAbs(t.state().velocity.flatMap((v) => Array.from(v)))).toBeGreaterThan(0);
   });
@@ -194,8 +194,8 @@ describe("tfjs trainer", () => {
     expect(cpu.backend).toBe("cpu");
     const opts = { learningRate: 0.1, momentum: 0.9 };
     // Interleaved, so each call must switch the process's backend back to its own.
-    const lossCpu = await cpu.step(batch, opts);
-    const lossWasm = await wasm.step(batch, opts);
+    const lossCpu = (await cpu.step(batch, opts)).loss;
+    const lossWasm = (await wasm.step(batch, opts)).loss;
     expect(Math.abs(lossCpu - lossWasm)).toBeLessThan(1e-5);
     const a = cpu.state().velocity;
     const b = wasm.state().velocity;
