@@ -14,9 +14,10 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/interpreter/interpreter.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
+import { stratifyProblem } from "../tasks/stratified.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
 import { jsonSyntaxError } from "./jsonSyntax.js";
-import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS, type PresetName } from "./presets.js";
+import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_TASK_SETTINGS, TASK_COLDNESS, type PresetName, type PresetOverrides } from "./presets.js";
 
 export type Protocol = "FT" | "reFT" | "randFT" | "ScrFT";
 export const PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "randFT", "ScrFT"];
@@ -64,7 +65,8 @@ export interface ExperimentConfig {
   readonly reft: { readonly fromLearningRates: readonly number[]; readonly learningRates: readonly number[]; readonly iterations: number };
   readonly randft: { readonly learningRates: readonly number[]; readonly iterations: number };
   readonly scrft: { readonly learningRates: readonly number[]; readonly iterations: number };
-  readonly eval: { readonly every: number; readonly samples: number };
+  /** Test sets of `samples` each, scored every `every` steps; `stratify` = k: each count 0..k of O_PT equally often (Counter), null: the task's distribution. */
+  readonly eval: { readonly every: number; readonly samples: number; readonly stratify: number | null };
   readonly checkpointEvery: number;
 }
 
@@ -142,7 +144,7 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     reft: section({ fromLearningRates: learningRates, learningRates, iterations: integerAtLeast(1) }),
     randft: section({ learningRates, iterations: integerAtLeast(1) }),
     scrft: section({ learningRates, iterations: integerAtLeast(1) }),
-    eval: section({ every: integerAtLeast(1), samples: integerAtLeast(1) }),
+    eval: section({ every: integerAtLeast(1), samples: integerAtLeast(1), stratify: { type: ["integer", "null"], minimum: 0 } }),
     checkpointEvery: integerAtLeast(1),
   },
 } as const;
@@ -313,6 +315,10 @@ function semanticProblem(c: ExperimentConfig): string | null {
   const spec = specProblem({ task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length });
   if (spec) return specMessage(spec, c);
   if (c.maxLen < c.length) return `maxLen: must be >= length (${c.length}), got ${c.maxLen}`;
+  if (c.eval.stratify !== null) {
+    const p = stratifyProblem({ task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length }, c.eval.stratify, c.eval.samples);
+    if (p) return `eval.${p.field}: ${p.reason}`;
+  }
   const backends: readonly string[] = ENGINE_BACKENDS[c.engine];
   if (!backends.includes(c.backend)) return `backend: ${show(c.backend)} is not a backend of engine "${c.engine}" (its backends are ${backends.map(show).join(", ")})`;
   const has = (p: Protocol) => c.protocols.includes(p);
@@ -353,7 +359,7 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
     throw new UsageError(`${file}: ${first ? schemaErrorMessage(first, json) : "not a valid experiment config"}`);
   }
   const { $schema: _schema, description: _description, preset: presetName = "paper", task, name, program, operandVariable, maxLen, coldness, ...settings } = json;
-  const preset = { ...PRESETS[presetName], ...(presetName === "quick" ? { length: QUICK_LENGTHS[task] } : {}) };
+  const preset = mergeLayers<PresetOverrides>(PRESETS[presetName], presetName === "quick" ? QUICK_TASK_SETTINGS[task] : {});
   const spec = DEFAULT_SPECS[task];
   const base: Layered = {
     oPt: spec.oPt,

@@ -64,23 +64,24 @@ const PAPER: PresetSettings = {
   scrft: { learningRates: PAPER_LEARNING_RATES, iterations: 10_000 },
   // Not in the paper: accuracy on 1000 fresh samples per test set (C_Te = 0 and 1) every 100
   // iterations gives 101 points per curve and a binomial standard error of at most 1.6 points.
-  eval: { every: 100, samples: 1000 },
+  eval: { every: 100, samples: 1000, stratify: null },
   checkpointEvery: 1000,
   // The sequence length and operands are DEFAULT_SPECS[task] (runtime/tasks/data.ts): length 10 for
   // both tasks, Counter O_PT = a / O_FT = b, Max-identifier O_PT = 5 / O_FT = 7 with q = 3.
 };
 
 /**
- * The input length of the quick preset, per task (the compiled model's max length follows it).
- * Shorter inputs are what make the quick runs reproduce the paper's pattern, not just run faster:
- * a compiled selector width resolves counts through steps of 1/(n+1) - 1/(n+2), which at length 10
- * are 0.009 wide, so a fine-tuning step anywhere near the value path moves every count above 2;
- * at length 5 the steps are 4x wider, and reverse fine-tuning can find them again (docs/experiments.md
- * has both measurements). Max-identifier keeps the paper's 10 tokens: at 7, its O_FT = 7 is the
- * largest token, which fine-tuning learns by a shortcut instead of by re-reading the sort, and
- * nothing brings O_PT back (docs/experiments.md).
+ * What the quick preset sets per task (ours, not the paper's). Counter runs at the paper-preset
+ * length 10 with stratified test sets (each count 0..4 of O_PT 100 times per set): on its natural
+ * distribution count a is 0 or 1 for most inputs, so the old length-5 quick tables could not tell
+ * counting from "answer min(count a, 1)" (issue 13); 4 is the largest count the C_Te = 1 set can
+ * hold at length 10 (count b = count a + 1). Max-identifier keeps the paper's 10 tokens and its
+ * natural test sets.
  */
-export const QUICK_LENGTHS: Readonly<Record<TaskName, number>> = { counter: 5, max_identifier: 10 };
+export const QUICK_TASK_SETTINGS: Readonly<Record<TaskName, PresetOverrides>> = {
+  counter: { length: 10, eval: { stratify: 4 } },
+  max_identifier: { length: 10 },
+};
 
 /**
  * The attention coldness the models of a task are compiled with, in every preset (null: the
@@ -114,7 +115,7 @@ const QUICK: PresetSettings = {
   reft: { ...PAPER.reft, fromLearningRates: [1e-1, 1e-2, 1e-4], iterations: 1000 },
   randft: { ...PAPER.randft, iterations: 1000 },
   scrft: { ...PAPER.scrft, iterations: 1000 },
-  eval: { every: 50, samples: 500 },
+  eval: { every: 50, samples: 500, stratify: null },
   checkpointEvery: 500,
 };
 

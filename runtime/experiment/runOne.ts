@@ -13,10 +13,11 @@ import { makeRng } from "../random.js";
 import type { TaskSpec } from "../tasks/data.js";
 import { modelFingerprint, readCheckpoint } from "../train/checkpoint.js";
 import { createTrainer, engineVersions } from "../train/engines.js";
-import { makeTestSets, RUN_FILES, trainRun, type MetricsRecord, type RunSummary } from "../train/loop.js";
+import { encodeTestSets, RUN_FILES, trainRun, type MetricsRecord, type RunSummary } from "../train/loop.js";
 import { addNoise, geometryOf, paramsOf } from "../train/params.js";
 import { MODEL_ANSWER_POSITION, TaskEncoder } from "../train/taskBatches.js";
 import { zerosLike } from "../train/trainer.js";
+import { testSamples, type TestSamples } from "../train/testSets.js";
 import type { ExperimentConfig } from "./config.js";
 import { runSeed, type PlannedRun } from "./plan.js";
 
@@ -31,6 +32,11 @@ export function taskSpec(c: ExperimentConfig): TaskSpec {
 
 /** The seed of a sweep's test sets: its first seed's, so that every seed is scored on the same samples as the baselines. */
 export const testSeed = (c: ExperimentConfig): number => c.seeds[0]!;
+
+/** The sweep's test samples: every run and every baseline row is scored on these. */
+export function sweepTestSamples(c: ExperimentConfig): TestSamples {
+  return testSamples(taskSpec(c), c.eval.samples, testSeed(c), c.eval.stratify);
+}
 
 /** Threads for one run when `jobs` runs share the machine. */
 export function threadsPerRun(c: ExperimentConfig, jobs: number, cores: number): number {
@@ -83,7 +89,7 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
     writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(record, null, 2) + "\n");
     const encoder = new TaskEncoder(startModel);
     const spec = taskSpec(c);
-    const tests = makeTestSets(encoder, spec, c.eval.samples, testSeed(c));
+    const tests = encodeTestSets(encoder, sweepTestSamples(c));
     return await trainRun({
       settings: {
         spec,

@@ -19,8 +19,7 @@ import { vocabOf } from "../tasks/data.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
-import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, taskSpec, testSeed, threadsPerRun } from "./runOne.js";
-import { testSamples } from "../train/testSets.js";
+import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, sweepTestSamples, taskSpec, threadsPerRun } from "./runOne.js";
 import { baselines, type Baseline } from "./baselines.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
 import { SweepDisplay } from "./display.js";
@@ -141,7 +140,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) await compileModels(c, dir);
 
   // The runs' test sets (runOne.ts draws the same ones), for the baseline rows of the tables.
-  const base = baselines(taskSpec(c), testSamples(taskSpec(c), c.eval.samples, testSeed(c)));
+  const base = baselines(taskSpec(c), sweepTestSamples(c));
   const started = performance.now();
   const results = new Map<string, RunResult>(runs.map((r) => [r.id, { run: r, summary: readSummary(dir, r.id) }]));
   const ordered = (): RunResult[] => runs.map((r) => results.get(r.id)!);
