@@ -60,7 +60,8 @@ export interface ExperimentConfig {
     /** Clip the global gradient norm to this before the momentum update; null: no clipping. */
     readonly gradClip: number | null;
   };
-  readonly ft: { readonly learningRates: readonly number[]; readonly cTrain: readonly number[]; readonly iterations: number };
+  /** `ptMix`: shares of each FT batch that are pretraining data with O_PT labels (appendix G.1), one FT run per value; [0]: none. */
+  readonly ft: { readonly learningRates: readonly number[]; readonly cTrain: readonly number[]; readonly ptMix: readonly number[]; readonly iterations: number };
   /** Reverse fine-tuning of the FT (or randFT) models trained at `fromLearningRates`. */
   readonly reft: { readonly fromLearningRates: readonly number[]; readonly learningRates: readonly number[]; readonly iterations: number };
   readonly randft: { readonly learningRates: readonly number[]; readonly iterations: number };
@@ -83,7 +84,6 @@ export type ExperimentFile = DeepPartial<Omit<ExperimentConfig, "task">> & {
   readonly description?: string;
 };
 
-const DEFAULT_PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "ScrFT"];
 const DEFAULT_OPERAND_VARIABLE: Readonly<Record<TaskName, string>> = { counter: "operand", max_identifier: "o_pt" };
 
 // ---------------------------------------------------------------------------------------------
@@ -139,6 +139,7 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     ft: section({
       learningRates,
       cTrain: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, uniqueItems: true },
+      ptMix: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 1, uniqueItems: true },
       iterations: integerAtLeast(1),
     }),
     reft: section({ fromLearningRates: learningRates, learningRates, iterations: integerAtLeast(1) }),
@@ -366,7 +367,6 @@ export function parseExperimentConfig(json: unknown, file: string): ExperimentCo
     oFt: spec.oFt,
     q: spec.q,
     length: spec.length,
-    protocols: DEFAULT_PROTOCOLS,
     engine: "ort",
     backend: "cpu",
     threads: 0,

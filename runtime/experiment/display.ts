@@ -25,7 +25,7 @@ export function describeRun(r: PlannedRun): string {
 
 function describeCell(r: PlannedRun): string {
   const lr = `η=${formatNumber(r.learningRate)}`;
-  if (r.protocol === "FT") return `FT ${lr} C_Tr=${r.cTrain}`;
+  if (r.protocol === "FT") return `FT ${lr} C_Tr=${r.cTrain}${r.ptMix !== 0 ? ` PT mix ${r.ptMix}` : ""}`;
   if (r.protocol === "reFT") {
     const src = r.source!;
     return `reFT ${lr} of ${src.protocol} η=${formatNumber(src.learningRate)}${src.cTrain !== null ? ` C_Tr=${src.cTrain}` : ""}`;

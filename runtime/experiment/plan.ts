@@ -21,11 +21,13 @@ export interface PlannedRun {
   readonly learningRate: number;
   /** Correlated fraction of the training data; null: natural pretraining data. */
   readonly cTrain: number | null;
+  /** FT: the share of each batch that is pretraining data (appendix G.1); 0 otherwise. */
+  readonly ptMix: number;
   readonly iterations: number;
   readonly labels: LabelKind;
   readonly start: RunStart;
   /** For reFT: the run it reverses (its protocol, learning rate and C_Tr, for the tables). */
-  readonly source?: { readonly protocol: Protocol; readonly learningRate: number; readonly cTrain: number | null };
+  readonly source?: { readonly protocol: Protocol; readonly learningRate: number; readonly cTrain: number | null; readonly ptMix: number };
   readonly target: AccuracyKey | null;
 }
 
@@ -57,19 +59,22 @@ function planSeed(c: ExperimentConfig, seed: number): PlannedRun[] {
   if (has("FT")) {
     for (const lr of c.ft.learningRates) {
       for (const cTrain of c.ft.cTrain) {
-        const run = add({ cell: `FT-lr${formatNumber(lr)}-c${formatNumber(cTrain)}`, protocol: "FT", learningRate: lr, cTrain, iterations: c.ft.iterations, labels: "ft", start: { kind: "compiled", model: "pt" }, target: "ftC0" });
-        if (c.reft.fromLearningRates.includes(lr)) sources.push(run);
+        for (const ptMix of c.ft.ptMix) {
+          const mix = ptMix === 0 ? "" : `-m${formatNumber(ptMix)}`;
+          const run = add({ cell: `FT-lr${formatNumber(lr)}-c${formatNumber(cTrain)}${mix}`, protocol: "FT", learningRate: lr, cTrain, ptMix, iterations: c.ft.iterations, labels: "ft", start: { kind: "compiled", model: "pt" }, target: "ftC0" });
+          if (c.reft.fromLearningRates.includes(lr)) sources.push(run);
+        }
       }
     }
   }
   if (has("randFT")) {
     for (const lr of c.randft.learningRates) {
-      sources.push(add({ cell: `randFT-lr${formatNumber(lr)}`, protocol: "randFT", learningRate: lr, cTrain: null, iterations: c.randft.iterations, labels: "random", start: { kind: "compiled", model: "pt" }, target: null }));
+      sources.push(add({ cell: `randFT-lr${formatNumber(lr)}`, protocol: "randFT", learningRate: lr, cTrain: null, ptMix: 0, iterations: c.randft.iterations, labels: "random", start: { kind: "compiled", model: "pt" }, target: null }));
     }
   }
   if (has("ScrFT")) {
     for (const lr of c.scrft.learningRates) {
-      add({ cell: `ScrFT-lr${formatNumber(lr)}`, protocol: "ScrFT", learningRate: lr, cTrain: null, iterations: c.scrft.iterations, labels: "pt", start: { kind: "compiled", model: "ft" }, target: "ptC0" });
+      add({ cell: `ScrFT-lr${formatNumber(lr)}`, protocol: "ScrFT", learningRate: lr, cTrain: null, ptMix: 0, iterations: c.scrft.iterations, labels: "pt", start: { kind: "compiled", model: "ft" }, target: "ptC0" });
     }
   }
   if (has("reFT")) {
@@ -80,10 +85,11 @@ function planSeed(c: ExperimentConfig, seed: number): PlannedRun[] {
           protocol: "reFT",
           learningRate: lr,
           cTrain: null,
+          ptMix: 0,
           iterations: c.reft.iterations,
           labels: "pt",
           start: { kind: "run", id: src.id },
-          source: { protocol: src.protocol, learningRate: src.learningRate, cTrain: src.cTrain },
+          source: { protocol: src.protocol, learningRate: src.learningRate, cTrain: src.cTrain, ptMix: src.ptMix },
           target: "ptC0",
         });
       }

@@ -95,6 +95,7 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
         spec,
         labels: run.labels,
         cTrain: run.cTrain,
+        ptMix: run.ptMix,
         schedule: { peak: run.learningRate, iterations: run.iterations, warmupFraction: c.training.warmupFraction, finalFraction: c.training.finalLrFraction },
         momentum: c.training.momentum,
         clipNorm: c.training.gradClip,

@@ -150,6 +150,9 @@ function baselineRows(baselines: readonly Baseline[], lead: number, trail: numbe
   return baselines.map((b) => [`*baseline: ${b.name}*`, ...new Array<string>(lead - 1).fill(""), ...accOf(b.acc), ...new Array<string>(trail).fill("")]);
 }
 
+/** Whether a reFT run's rate is below the rate of the run it reverses (appendix F). */
+const reftBelowSource = (g: CellGroup): boolean => g.run.learningRate < g.run.source!.learningRate;
+
 export interface TableContext {
   readonly title: string;
   readonly oPt: string | number;
@@ -171,25 +174,37 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
       "Baseline rows score trivial functions on the same test sets. grad norm: the global gradient norm before clipping, mean over steps and seeds (the largest step in brackets); clipped %: the share of steps the clip shortened.",
   ];
   const ft = byCell(results.filter((r) => r.run.protocol === "FT"));
+  const mixing = ft.some((g) => g.run.ptMix !== 0);
   if (ft.length > 0) {
-    out.push("", "## Fine-tuning (FT), as the paper's table 3", "");
+    out.push("", `## Fine-tuning (FT), as the paper's table 3${mixing ? ", with pretraining data mixed into the FT batches (appendix G.1)" : ""}`, "");
+    if (mixing) out.push("PT mix: the share of each FT batch that is pretraining data (natural samples, O_PT labels).", "");
+    const lead = (g: CellGroup) => [formatNumber(g.run.learningRate), String(g.run.cTrain), ...(mixing ? [String(g.run.ptMix)] : [])];
     out.push(
       table(
-        ["LR", "C_Tr", ...ACC_HEAD, "step 0: C_Te=0 Acc O_PT", "to 90% O_FT", ...CLIP_HEAD, "note"],
-        [...ft.map((g) => [formatNumber(g.run.learningRate), String(g.run.cTrain), ...accCells(g).slice(0, 4), formatPercentSpread(summaries(g).map((s) => s.initial.acc.ptC0)), reached(g, 90), ...clipCells(g), noteOf(g)]), ...baselineRows(base, 2, 5)],
+        ["LR", "C_Tr", ...(mixing ? ["PT mix"] : []), ...ACC_HEAD, "step 0: C_Te=0 Acc O_PT", "to 90% O_FT", ...CLIP_HEAD, "note"],
+        [...ft.map((g) => [...lead(g), ...accCells(g).slice(0, 4), formatPercentSpread(summaries(g).map((s) => s.initial.acc.ptC0)), reached(g, 90), ...clipCells(g), noteOf(g)]), ...baselineRows(base, mixing ? 3 : 2, 5)],
       ),
     );
   }
   const reftRow = (g: CellGroup, lead: string[]): string[] => [...lead, ...accCells(g).slice(0, 4), reached(g, 90), reached(g, 100), ...clipCells(g), noteOf(g)];
   const reft = byCell(results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "FT"));
-  if (reft.length > 0) {
-    out.push("", "## Reverse fine-tuning (reFT) of the FT models, as the paper's table 4", "");
-    out.push(
-      table(
-        ["reFT LR", "FT LR", "FT C_Tr", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", ...CLIP_HEAD, "note"],
-        [...reft.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate), String(g.run.source!.cTrain)])), ...baselineRows(base, 3, 5)],
-      ),
+  const sourceCTr = (g: CellGroup) => `${g.run.source!.cTrain}${g.run.source!.ptMix !== 0 ? ` (PT mix ${g.run.source!.ptMix})` : ""}`;
+  const reftTable = (rows: readonly CellGroup[]) =>
+    table(
+      ["reFT LR", "FT LR", "FT C_Tr", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", ...CLIP_HEAD, "note"],
+      [...rows.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate), sourceCTr(g)])), ...baselineRows(base, 3, 5)],
     );
+  // Appendix F: reFT uses fine-tuning's hyperparameters with a smaller learning rate. Table 4 also has
+  // rows at and above the FT rate; they are kept apart so that no revival claim rests on them.
+  const below = reft.filter(reftBelowSource);
+  const notBelow = reft.filter((g) => !reftBelowSource(g));
+  if (below.length > 0) {
+    out.push("", "## Reverse fine-tuning (reFT) of the FT models below the FT learning rate (appendix F's protocol), as the paper's table 4", "");
+    out.push(reftTable(below));
+  }
+  if (notBelow.length > 0) {
+    out.push("", "## reFT at or above the FT learning rate (table 4 has such rows; appendix F's protocol does not)", "");
+    out.push(reftTable(notBelow));
   }
   const rand = byCell(results.filter((r) => r.run.protocol === "randFT"));
   const randReft = byCell(results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "randFT"));
@@ -205,7 +220,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
   const revived = [...reft, ...randReft];
   if (scr.length > 0 || revived.length > 0) {
     out.push("", "## Revival: iterations until Acc O_PT (C_Te = 0) reaches 90% / 100% and stays there (appendix G.3)", "");
-    out.push("reFT columns: the median over the source runs' C_Tr values and seeds that reached the level, with how many did. Scr.+FT starts from the model compiled for O_FT.", "");
+    out.push("reFT columns: the median over the source runs' C_Tr values and seeds that held the level to the end, with how many did; † marks a reFT rate at or above the source's rate (not appendix F's protocol). Scr.+FT starts from the model compiled for O_FT.", "");
     const lrs = [...new Set([...revived, ...scr].map((g) => g.run.learningRate))].sort((a, b) => b - a);
     const sourceKey = (g: CellGroup) => `${g.run.source!.protocol} η=${formatNumber(g.run.source!.learningRate)}`;
     const sources = [...new Set(revived.map(sourceKey))];
@@ -221,7 +236,8 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
           formatNumber(lr),
           ...groups.flatMap((g) => {
             const at = g.cells.filter((c) => c.run.learningRate === lr);
-            return at.length === 0 ? ["–", "–"] : [pooled(at, 90), pooled(at, 100)];
+            const mark = at.some((c) => c.run.protocol === "reFT" && !reftBelowSource(c)) ? " †" : "";
+            return at.length === 0 ? ["–", "–"] : [pooled(at, 90) + mark, pooled(at, 100) + mark];
           }),
         ]),
       ),

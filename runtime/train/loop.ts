@@ -25,6 +25,8 @@ export interface RunSettings {
   readonly labels: LabelKind;
   /** Fraction of training samples that carry the spurious correlation; null: the natural distribution (pretraining data). */
   readonly cTrain: number | null;
+  /** Share of each batch that is pretraining data with O_PT labels (appendix G.1); absent: none. */
+  readonly ptMix?: number;
   readonly schedule: Schedule;
   readonly momentum: number;
   /** Global gradient-norm clip; null: none. */
@@ -240,7 +242,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   o.onProgress?.(step, total, records.at(-1) ?? null);
   while (step < total) {
     const lr = learningRateAt(s.schedule, step);
-    const batch = encoder.trainingBatch(s.spec, s.seed, step, s.batchSize, s.cTrain, s.labels);
+    const batch = encoder.trainingBatch(s.spec, s.seed, step, s.batchSize, s.cTrain, s.labels, s.ptMix ?? 0);
     const t0 = performance.now();
     const { loss, gradNorm } = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
     trainSeconds += (performance.now() - t0) / 1000;

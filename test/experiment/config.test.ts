@@ -67,7 +67,7 @@ describe("defaults", () => {
       backend: "cpu",
       threads: 0,
       training: { batchSize: 96, momentum: 0.9, warmupFraction: 0.2, finalLrFraction: 0.01, noiseStd: 1e-4, gradClip: 1 },
-      ft: { learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, iterations: 10_000 },
+      ft: { learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, ptMix: [0], iterations: 10_000 },
       reft: { fromLearningRates: [1e-2], learningRates: PAPER_LRS, iterations: 10_000 },
       randft: { learningRates: [1e-2], iterations: 10_000 },
       scrft: { learningRates: PAPER_LRS, iterations: 10_000 },
@@ -145,8 +145,10 @@ describe("presets", () => {
     expect(c.name).toBe("counter-quick");
     expect(c.length).toBe(QUICK_TASK_SETTINGS[c.task].length);
     expect(c.maxLen).toBe(QUICK_TASK_SETTINGS[c.task].length);
-    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, iterations: 2000 });
-    expect(c.reft).toEqual({ fromLearningRates: [1e-1, 1e-2, 1e-4], learningRates: PAPER_LRS, iterations: 1000 });
+    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: [0, 0.5, 1], ptMix: [0], iterations: 2000 });
+    expect(c.reft).toEqual({ fromLearningRates: [1e-1, 1e-2], learningRates: [1e-2, 1e-3, 1e-4], iterations: 1000 });
+    expect(c.protocols).toEqual(["FT", "reFT", "ScrFT", "randFT"]);
+    expect(c.seeds).toEqual([0, 1, 2]);
     expect(parse({ task: "max_identifier", preset: "quick" }).length).toBe(10);
     expect(c.scrft).toEqual({ learningRates: PAPER_LRS, iterations: 1000 });
     expect(c.eval).toEqual({ every: 50, samples: 500, stratify: 4 });
@@ -162,7 +164,7 @@ describe("presets", () => {
   it("a nested partial override keeps the preset's other nested fields", () => {
     const c = parse({ task: "counter", preset: "quick", training: { batchSize: 32 }, ft: { iterations: 7 } });
     expect(c.training).toEqual({ batchSize: 32, momentum: 0.9, warmupFraction: 0.2, finalLrFraction: 0.01, noiseStd: 1e-4, gradClip: 1 });
-    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, iterations: 7 });
+    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: [0, 0.5, 1], ptMix: [0], iterations: 7 });
     expect(c.reft.iterations).toBe(1000);
     expect(c.eval).toEqual({ every: 50, samples: 500, stratify: 4 });
     expect(parse({ task: "max_identifier", preset: "quick" }).eval.stratify).toBeNull();
@@ -353,6 +355,10 @@ describe("every field's errors name the field in one line", () => {
     [c({ eval: { every: 2.5 } }), "eval.every", "must be an integer"],
     [c({ eval: { samples: 0 } }), "eval.samples", "must be >= 1"],
     [c({ eval: { samples: 1.5 } }), "eval.samples", "must be an integer"],
+    [c({ ft: { ptMix: [0.5, 1.5] } }), "ft.ptMix[1]", "must be <= 1, got 1.5"],
+    [c({ ft: { ptMix: [-0.1] } }), "ft.ptMix[0]", "must be >= 0, got -0.1"],
+    [c({ ft: { ptMix: [] } }), "ft.ptMix", "must not be empty"],
+    [c({ ft: { ptMix: 0.5 } }), "ft.ptMix", "must be an array, got 0.5"],
     [c({ eval: { stratify: 5 } }), "eval.stratify", "count 5 of a cannot carry the correlation (count b = 6) in 10 tokens"],
     [c({ eval: { stratify: 3, samples: 10 } }), "eval.samples", "must be a multiple of 4 (eval.stratify asks for each count 0..3 equally often), got 10"],
     [c({ eval: { stratify: -1 } }), "eval.stratify", "must be >= 0"],
