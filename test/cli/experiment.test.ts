@@ -53,7 +53,7 @@ describe("raspc experiment", () => {
     expect(csv.filter((l) => !l.includes(",baseline,")).length).toBe(15);
     expect(csv[0]).toContain("acc_pt_cte1,acc_ft_cte1,acc_pt_cte0,acc_ft_cte0");
     expect(r.stdout).toContain("## Fine-tuning (FT), as the paper's table 3");
-    expect(r.stdout).toContain("## Reverse fine-tuning (reFT) of the FT models, as the paper's table 4");
+    expect(r.stdout).toContain("## Reverse fine-tuning (reFT) of the FT models below the FT learning rate (appendix F's protocol), as the paper's table 4");
     // One row per cell, mean ± sd over the two seeds, and how many seeds reached 90%.
     expect(r.stdout).toMatch(/\| 1e-2 \| 1 \| \d+\.\d ± \d+\.\d \| \d+\.\d ± \d+\.\d \|.*\((\d)\/2\)/);
     expect(r.stdout).toContain("| *baseline: always 0* |");
