@@ -29,7 +29,7 @@ afterAll(removeScratch);
 
 describe("raspc experiment", () => {
   it("runs a sweep in two worker processes and writes run folders, CSV and Markdown", async () => {
-    const r = await raspc(["experiment", "tiny.json", "--out", "out", "--jobs", "2"], { cwd: dir, timeoutMs: 120_000 });
+    const r = await raspc(["experiment", "tiny.json", "--out", "out", "--jobs", "2"], { cwd: dir, timeoutMs: 170_000 });
     expectNoCrash(r);
     expect(r.stderr).toContain("tiny: 14 runs");
     expect(r.code).toBe(0);
@@ -59,7 +59,8 @@ describe("raspc experiment", () => {
     expect(r.stdout).toContain("| *baseline: always 0* |");
     expect(r.stdout).toContain("## What each run computes");
     expect(fs.readFileSync(path.join(sweep, "runs", "FT-lr1e-2-c0-s1", "confusion.md"), "utf8")).toContain("| true \\ predicted |");
-  });
+    // 14 runs in two workers: about 30 s on an idle 2-core machine, twice that beside other work.
+  }, 180_000);
 
   it("refuses to overwrite a sweep without --resume or --force, and resumes a finished one without rerunning", async () => {
     const again = await raspc(["experiment", "tiny.json", "--out", "out"], { cwd: dir, timeoutMs: 60_000 });
