@@ -3,15 +3,15 @@
 // For every rasp-programs/*.rasp, compiled with its suggested vocabulary (rasp-programs/
 // suggested.json) at max length 10: the median in-process compile time over N runs (default 20),
 // and the model's layers (beside the layers Tracr's longest-path allocation gives the same
-// program, compiler/compiler/tracrLayers.ts), heads, d_model, MLP hidden widths and parameters;
+// program, compiler/yardsticks/tracrLayers.ts), heads, d_model, MLP hidden widths and parameters;
 // then the compile time at max length 40 (target < 1 s). Last, the wall time of `raspc verify
 // --samples 10000` on sort.rasp at max length 10 (target < 10 s), run as a user runs it: the built
 // CLI (bin/raspc.js) when dist/ has one, else the sources through tsx. Prints Markdown.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { compileSOp } from "../compiler/compiler/compile.js";
-import { tracrLayerCount } from "../compiler/compiler/tracrLayers.js";
+import { compileSOp } from "../compiler/passes/compile.js";
+import { tracrLayerCount } from "../compiler/yardsticks/tracrLayers.js";
 import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
 import { modelStats } from "../compiler/model/stats.js";
 import type { SOp } from "../compiler/rasp/ops.js";

@@ -11,15 +11,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { compileSOp } from "../compiler/compiler/compile.js";
-import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
+import { compileFile } from "../compiler/compileFile.js";
 import type { CompiledModel } from "../compiler/model/types.js";
 import type { Atom } from "../compiler/rasp/values.js";
-import { initTfjs, TfjsForward } from "../runtime/forward.js";
-import { decodeOutputs } from "../runtime/outputs.js";
+import { initTfjs, TfjsForward } from "../runtime/forward/forward.js";
+import { decodeOutputs } from "../runtime/forward/outputs.js";
 import { makeRng } from "../runtime/random.js";
-import { createRunner } from "../runtime/runModel.js";
-import { makeTokenizer } from "../runtime/tokenize.js";
+import { createRunner } from "../runtime/forward/runModel.js";
+import { makeTokenizer } from "../runtime/forward/tokenize.js";
 import { randomInputs } from "../runtime/verify.js";
 import { median, numberArg } from "./stats.js";
 
@@ -42,8 +41,7 @@ async function time(f: () => Promise<unknown> | unknown, runs: number): Promise<
 }
 
 function compile(file: string): CompiledModel {
-  const sop = outputSOp(loadProgram(path.join(ROOT, "rasp-programs", file), (f) => fs.readFileSync(f, "utf8")), "out");
-  return compileSOp(sop, { vocab: SUGGESTED[file]!.vocab, maxLen: MAX_LEN }, { file, text: "", sop: "out" });
+  return compileFile(path.join(ROOT, "rasp-programs", file), { vocab: SUGGESTED[file]!.vocab, maxLen: MAX_LEN });
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");

@@ -1,16 +1,16 @@
 // Fuzzing benchmark: `npx tsx bench/fuzz-bench.ts [--programs N] [--inputs M] [--seed S] [--max-len L]`.
 //
-// The throughput of `raspc fuzz`'s loop (compiler/fuzz/run.ts) as the command runs it: N generated
+// The throughput of `raspc fuzz`'s loop (runtime/fuzz/run.ts) as the command runs it: N generated
 // programs (default 1,000) over ["a","b","c"] at max length L (default 6), each interpreted,
 // compiled and run on M random inputs (default 100) on every engine that loads (tfjs, the Float64
 // reference, ORT). Prints programs per minute, inputs per second and where the time goes, against
 // the target of issue 4: 1,000 programs x 100 inputs in under 10 minutes on a 2-core machine.
 // Failures are not shrunk here (shrinking time depends on the bugs there are, not on the loop).
 import * as os from "node:os";
-import type { CompileFn } from "../compiler/fuzz/check.js";
-import { defaultCompile } from "../compiler/fuzz/check.js";
-import { availableEngines, type FuzzEngine } from "../compiler/fuzz/engines.js";
-import { runFuzz } from "../compiler/fuzz/run.js";
+import type { CompileFn } from "../runtime/fuzz/check.js";
+import { defaultCompile } from "../runtime/fuzz/check.js";
+import { availableEngines, type FuzzEngine } from "../runtime/fuzz/engines.js";
+import { runFuzz } from "../runtime/fuzz/run.js";
 import { numberArg } from "./stats.js";
 
 

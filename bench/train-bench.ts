@@ -13,10 +13,8 @@
 // Debian's python3-torch uses whatever libblas.so.3 is selected: with the reference BLAS it is ~30x
 // slower than with OpenBLAS (apt-get install libopenblas0-pthread), so compare only with OpenBLAS.
 import { execFileSync, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { compileSOp } from "../compiler/compiler/compile.js";
-import { loadProgram, outputSOp } from "../compiler/interpreter/program.js";
+import { compileFile } from "../compiler/compileFile.js";
 import { makeRng } from "../runtime/random.js";
 import { COUNTER_VOCAB } from "../runtime/tasks/data.js";
 import { createOrtTrainer } from "../runtime/train/ortTrainer.js";
@@ -41,7 +39,7 @@ interface Case {
 
 function counterCase(maxLen: number): Case {
   const file = path.join(ROOT, "rasp-programs/counter.rasp");
-  const model = compileSOp(outputSOp(loadProgram(file)), { vocab: COUNTER_VOCAB, maxLen }, { file, text: fs.readFileSync(file, "utf8"), sop: "out" });
+  const model = compileFile(file, { vocab: COUNTER_VOCAB, maxLen });
   const geometry = geometryOf(model);
   return { name: `compiled Counter, length ${maxLen} (d_model ${geometry.dModel})`, geometry, params: paramsOf(model), seqLen: maxLen + 1, answer: 2 };
 }

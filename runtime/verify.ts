@@ -12,11 +12,13 @@ import { planValueDims } from "../compiler/model/modelFile.js";
 import type { CompiledModel, PlanEntry } from "../compiler/model/types.js";
 import { GraphEvaluator, type NodeValue } from "../compiler/rasp/evaluate.js";
 import { isSOp, topologicalOrder, type SOp } from "../compiler/rasp/ops.js";
-import { encodingsOf } from "../compiler/compiler/valueSets.js";
+import { encodingsOf } from "../compiler/passes/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
-import { hookNames, type FloatArray, type ForwardResult } from "./outputs.js";
-import { batchSizeFor, type ModelRunner } from "./runModel.js";
-import { makeTokenizer } from "./tokenize.js";
+import { type FloatArray, type ForwardResult } from "./forward/outputs.js";
+import { hookNames } from "../compiler/model/hooks.js";
+import { embeddedResidual } from "./forward/trace.js";
+import { batchSizeFor, type ModelRunner } from "./forward/runModel.js";
+import { makeTokenizer } from "./forward/tokenize.js";
 
 /** How far a residual dimension may be from its expected value. */
 export const RESIDUAL_TOLERANCE = 1e-2;
@@ -109,7 +111,7 @@ export function firstDeparture(
   const d = model.residual.length;
   const n = result.lengths[b]! - 1;
   for (let layer = -1; layer < model.layers.length; layer++) {
-    const resid = hooks.get(layer < 0 ? hookNames.embed : hookNames.residPost(layer));
+    const resid = layer < 0 ? embeddedResidual(model, hooks) : hooks.get(hookNames.residPost(layer));
     if (!resid) continue;
     for (const { entry, node } of plan) {
       if (entry.layer > layer) continue;

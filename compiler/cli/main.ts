@@ -2,7 +2,7 @@
 // it runs, so `raspc check` and `raspc run` never load the compiler or the tensor engines.
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_USAGE, reportError } from "./report.js";
-import { RASPC_VERSION } from "./version.js";
+import { RASPC_VERSION } from "../version.js";
 
 const program = new Command();
 program
@@ -133,6 +133,16 @@ program
   .option("--html <out.html>", "write a self-contained HTML page with heatmaps of every weight matrix")
   .action((model: string, opts: { json?: boolean; html?: string }) =>
     runCommand(async () => (await import("./commands/inspect.js")).inspect(model, opts)),
+  );
+
+program
+  .command("export-checkpoint")
+  .description("turn a training checkpoint into a model file (as every run's final-model.json), for exec, inspect, verify --model and export")
+  .argument("<checkpoint>", "a run's checkpoint.json")
+  .requiredOption("--model <model.json>", "the model the run started from (the sweep's models/ft.json or models/pt.json)")
+  .requiredOption("-o, --output <out.json>", "model file to write")
+  .action((checkpoint: string, opts: { model: string; output: string }) =>
+    runCommand(async () => (await import("./commands/exportCheckpoint.js")).exportCheckpoint(checkpoint, opts)),
   );
 
 program

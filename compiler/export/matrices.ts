@@ -1,5 +1,5 @@
 // Weight matrices of a compiled model laid out for the exporters: row-major blocks, with the
-// matrices of a layer's heads stacked as the engines stack them (runtime/forward.ts).
+// matrices of a layer's heads stacked as the engines stack them (runtime/forward/forward.ts).
 import type { AttentionHead, Matrix } from "../model/types.js";
 
 export function columns(m: Matrix): number {

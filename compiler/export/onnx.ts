@@ -1,7 +1,7 @@
 // A compiled model as a standard ONNX graph (opset 17, IR version 8), built with the ONNX protobuf
-// classes of onnx-proto. It computes exactly the forward pass of runtime/forward.ts:
+// classes of onnx-proto. It computes exactly the forward pass of runtime/forward/forward.ts:
 //
-//   tokens   int64 [batch, seq]: ids as runtime/tokenize.ts makes them (BOS first, PAD after the end)
+//   tokens   int64 [batch, seq]: ids as runtime/forward/tokenize.ts makes them (BOS first, PAD after the end)
 //   embed    = Gather(tokenEmbedding, tokens) + Gather(positionEmbedding, Range(0, seq))
 //   keyMask  = Where(tokens == PAD, -1e30, 0), unsqueezed to [batch, 1, seq]
 //   per layer: per head softmax((x·Wq_h)(x·Wk_h)ᵀ + keyMask)·(x·Wv_h), concatenated, ·W_O, added;
@@ -9,8 +9,9 @@
 //   logits   = x·unembedding  [batch, seq, outputs]   (numerical outputs: the one value column)
 //
 // Heads' projections are stacked per layer (one MatMul per kind), as in the tfjs engine. With
-// `withInternals`, the residual stream after every sublayer and every head's pattern are extra
-// outputs named like the engine hooks (runtime/outputs.ts), so one name means one tensor everywhere.
+// `withInternals`, every hook of compiler/model/hooks.ts (TransformerLens's names and shapes) is an
+// extra output, so one name means one tensor everywhere; the hooks' extra arithmetic (stacking heads,
+// padding hook_z, attn_out's zeros, mlp_out = m + b2) sits beside the residual stream, not in its path.
 // Everything a user needs to decode the output (vocabulary, ids, residual names, output values)
 // goes into metadata_props: see ExportMetadata.
 import onnxProto from "onnx-proto";
@@ -20,9 +21,9 @@ import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import { GraphBuilder, tensorInfo, type Dim } from "./onnxGraph.js";
 import type { Encoding } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
-import { writeFileAtomic } from "../model/atomicWrite.js";
-import { allHookNames, hookNames } from "../../runtime/outputs.js";
-import { bosId, padId } from "../../runtime/tokenize.js";
+import { writeFileAtomic } from "../common/atomicWrite.js";
+import { allHookNames, hookNames, zWidth } from "../model/hooks.js";
+import { bosId, padId } from "../model/tokens.js";
 
 // onnx-proto is CommonJS: Node's ESM loader does not see its named export (shared/engines.md).
 const { onnx } = onnxProto;
@@ -81,7 +82,7 @@ export function onnxMetadata(model: CompiledModel, internals: readonly string[])
 }
 
 export interface OnnxExportOptions {
-  /** Also output every residual stream and attention pattern, named like the engine hooks. */
+  /** Also output every hook of compiler/model/hooks.ts, named and shaped as there. */
   readonly withInternals?: boolean;
 }
 
@@ -107,7 +108,11 @@ export function buildOnnxModel(model: CompiledModel, opts: OnnxExportOptions = {
   const tokenRows = g.op("Gather", [g.matrix("token_embedding", model.tokenEmbedding, d), ONNX_INPUT], [{ name: "axis", i: 0 }]);
   const positionRows = g.op("Gather", [g.matrix("position_embedding", model.positionEmbedding, d), positions], [{ name: "axis", i: 0 }]);
   let x = g.op("Add", [tokenRows, positionRows]);
-  x = expose(x, hookNames.embed, ["batch", "seq", d]);
+  if (internals) {
+    expose(tokenRows, hookNames.embed, ["batch", "seq", d]);
+    // Position rows are [seq, d]; the hook is [batch, seq, d], like TransformerLens's.
+    expose(g.op("Expand", [positionRows, g.op("Shape", [tokenRows])]), hookNames.posEmbed, ["batch", "seq", d]);
+  }
 
   // Additive key mask [batch, 1, seq]: PAD keys get -1e30, so their softmax weight underflows to 0.
   const isPad = g.op("Equal", [ONNX_INPUT, g.int64("pad_id", [], [padId(model)])]);
@@ -119,10 +124,20 @@ export function buildOnnxModel(model: CompiledModel, opts: OnnxExportOptions = {
     squareShape ??= g.op("Concat", [shape, g.op("Unsqueeze", [seq, g.int64("axis_0", [1], [0])])], [{ name: "axis", i: 0 }]);
     return squareShape;
   };
+  /** Float zeros [batch, seq, width] (ConstantOfShape's default value), for hooks of parts that compute nothing. */
+  const zeros = (width: number): string => g.op("ConstantOfShape", [g.op("Concat", [shape, g.int64(g.fresh("width"), [1], [width])], [{ name: "axis", i: 0 }])]);
+  /** Tensors side by side along a new axis `axis` (the head axis of a hook). */
+  const stackOn = (ts: string[], axis: number): string => {
+    const axes = g.int64(g.fresh("axes"), [1], [axis]);
+    const parts = ts.map((t) => g.op("Unsqueeze", [t, axes]));
+    return parts.length === 1 ? parts[0]! : g.op("Concat", parts, [{ name: "axis", i: axis }]);
+  };
 
   model.layers.forEach((layer, l) => {
+    x = expose(x, hookNames.residPre(l), ["batch", "seq", d]);
     const heads = layer.attention;
     const { dHead, dValue, sumHead, sumValue, needed: headsNeeded } = headGeometry(heads, internals);
+    const dz = zWidth(layer);
     if (headsNeeded.some(Boolean)) {
       let q: string | null = null;
       let k: string | null = null;
@@ -136,6 +151,9 @@ export function buildOnnxModel(model: CompiledModel, opts: OnnxExportOptions = {
       const cut = (t: string, start: number, width: number, total: number): string =>
         width === total ? t : g.op("Slice", [t, g.int64(g.fresh("start"), [1], [start]), g.int64(g.fresh("end"), [1], [start + width]), g.int64(g.fresh("axes"), [1], [2])]);
       const zs: string[] = [];
+      const scoreHooks: string[] = [];
+      const patternHooks: string[] = [];
+      const zHooks: string[] = [];
       let qOff = 0;
       let vOff = 0;
       heads.forEach((_, h) => {
@@ -151,28 +169,50 @@ export function buildOnnxModel(model: CompiledModel, opts: OnnxExportOptions = {
           } else {
             scores = g.op("Expand", [keyMask, square()]);
           }
-          let pattern = g.op("Softmax", [scores], [{ name: "axis", i: -1 }]);
-          pattern = expose(pattern, hookNames.pattern(l, h), ["batch", "seq", "seq"]);
-          if (dv > 0) zs.push(g.op("MatMul", [pattern, cut(v!, vOff, dv, sumValue)]));
+          const pattern = g.op("Softmax", [scores], [{ name: "axis", i: -1 }]);
+          let zh: string | null = null;
+          if (dv > 0) {
+            zh = g.op("MatMul", [pattern, cut(v!, vOff, dv, sumValue)]);
+            zs.push(zh);
+          }
+          if (internals) {
+            scoreHooks.push(scores);
+            patternHooks.push(pattern);
+            if (dz > 0) zHooks.push(zh === null ? zeros(dz) : dv === dz ? zh : g.op("Pad", [zh, g.int64(g.fresh("pads"), [6], [0, 0, 0, 0, 0, dz - dv])]));
+          }
         }
         qOff += dh;
         vOff += dv;
       });
+      if (internals) {
+        expose(stackOn(scoreHooks, 1), hookNames.attnScores(l), ["batch", heads.length, "seq", "seq"]);
+        expose(stackOn(patternHooks, 1), hookNames.pattern(l), ["batch", heads.length, "seq", "seq"]);
+        if (dz > 0) expose(stackOn(zHooks, 2), hookNames.z(l), ["batch", "seq", heads.length, dz]);
+      }
       if (zs.length > 0) {
         const z = zs.length === 1 ? zs[0]! : g.op("Concat", zs, [{ name: "axis", i: 2 }]);
         const wo = vstack(heads.map((h) => h.wo), d);
-        x = g.op("Add", [x, g.op("MatMul", [z, g.float(`l${l}_wo`, [wo.rows, d], wo.data)])]);
+        const attnOut = expose(g.op("MatMul", [z, g.float(`l${l}_wo`, [wo.rows, d], wo.data)]), hookNames.attnOut(l), ["batch", "seq", d]);
+        x = g.op("Add", [x, attnOut]);
+      } else if (internals) {
+        expose(zeros(d), hookNames.attnOut(l), ["batch", "seq", d]);
       }
     }
     x = expose(x, hookNames.residMid(l), ["batch", "seq", d]);
     if (layer.mlp) {
       const { w1, b1, w2, b2 } = layer.mlp;
       const hidden = b1.length;
+      const bias = g.float(`l${l}_b2`, [d], b2);
+      // x + m + b2 in two adds, as before the hooks had names; mlp_out (m + b2) is computed beside it.
+      let m: string | null = null;
       if (hidden > 0) {
-        const pre = g.op("Add", [g.op("MatMul", [x, g.matrix(`l${l}_w1`, w1, hidden)]), g.float(`l${l}_b1`, [hidden], b1)]);
-        x = g.op("Add", [x, g.op("MatMul", [g.op("Relu", [pre]), g.matrix(`l${l}_w2`, w2, d)])]);
+        const pre = expose(g.op("Add", [g.op("MatMul", [x, g.matrix(`l${l}_w1`, w1, hidden)]), g.float(`l${l}_b1`, [hidden], b1)]), hookNames.mlpPre(l), ["batch", "seq", hidden]);
+        const post = expose(g.op("Relu", [pre]), hookNames.mlpPost(l), ["batch", "seq", hidden]);
+        m = g.op("MatMul", [post, g.matrix(`l${l}_w2`, w2, d)]);
+        x = g.op("Add", [x, m]);
       }
-      x = g.op("Add", [x, g.float(`l${l}_b2`, [d], b2)]);
+      x = g.op("Add", [x, bias]);
+      if (internals) expose(g.op("Add", [m ?? zeros(d), bias]), hookNames.mlpOut(l), ["batch", "seq", d]);
     }
     x = expose(x, hookNames.residPost(l), ["batch", "seq", d]);
   });

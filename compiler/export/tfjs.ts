@@ -1,9 +1,9 @@
 // A compiled model as a TensorFlow.js graph model: DIR/model.json (a TensorFlow GraphDef in JSON,
 // the form tensorflowjs_converter writes) and DIR/group1-shard1of1.bin (every constant, little-endian,
 // in manifest order). `tf.loadGraphModel` of @tensorflow/tfjs-converter loads it with no code of
-// ours; the graph computes the forward pass of runtime/forward.ts:
+// ours; the graph computes the forward pass of runtime/forward/forward.ts:
 //
-//   tokens  int32 [batch, seq] (Placeholder; ids as runtime/tokenize.ts makes them), dynamic axes
+//   tokens  int32 [batch, seq] (Placeholder; ids as runtime/forward/tokenize.ts makes them), dynamic axes
 //   embed   = GatherV2(tokenEmbedding, tokens) + Slice(positionEmbedding, [0, 0], [seq, -1])
 //   keyMask = Cast(tokens == PAD) · -1e30, ExpandDims to [batch, 1, seq]
 //   per layer: heads' Q/K/V stacked (MatMul on [batch·seq, d]), per head
@@ -14,15 +14,15 @@
 // Batch and sequence length are dynamic: shapes come from Shape(tokens) at run time. TensorFlow.js
 // has no int64, so ids are int32. Only ops that the converter maps and that tfjs's cpu and wasm
 // backends implement are used; K is transposed explicitly because WASM's matMul is ~10x slower with
-// transposeB (shared/engines.md). With `withInternals`, the hooks of runtime/outputs.ts are extra
+// transposeB (shared/engines.md). With `withInternals`, the hooks of compiler/model/hooks.ts are extra
 // signature outputs of the same names.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CompiledModel, Matrix } from "../model/types.js";
 import { columns, headGeometry, hstack, vstack } from "./matrices.js";
 import { UsageError } from "../language/diagnostics.js";
-import { allHookNames, hookNames } from "../../runtime/outputs.js";
-import { padId } from "../../runtime/tokenize.js";
+import { allHookNames, hookNames, zWidth } from "../model/hooks.js";
+import { padId } from "../model/tokens.js";
 import { exportMetadata } from "./onnx.js";
 
 export const TFJS_MODEL_FILE = "model.json";
@@ -136,17 +136,25 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
   const reshape = (x: string, shape: string): string => g.op("Reshape", [x, shape], { ...T_FLOAT, Tshape: { type: "DT_INT32" } });
   const slice = (x: string, begin: string, size: string, t = T_FLOAT): string => g.op("Slice", [x, begin, size], { ...t, Index: { type: "DT_INT32" } });
   const outputs: { key: string; node: string; shape: number[] }[] = [];
-  const expose = (x2d: string, name: string, width: number, shapeOf: string): void => {
+  /** Names tensor `t` as hook `name` (an Identity; a Reshape to `shapeOf` when given) with signature shape `sig`. */
+  const exposeAs = (t: string, name: string, sig: number[], shapeOf?: string): void => {
     if (!internals) return;
-    g.op("Reshape", [x2d, shapeOf], { ...T_FLOAT, Tshape: { type: "DT_INT32" } }, name);
-    outputs.push({ key: name, node: name, shape: [-1, -1, width] });
+    if (shapeOf) g.op("Reshape", [t, shapeOf], { ...T_FLOAT, Tshape: { type: "DT_INT32" } }, name);
+    else g.op("Identity", [t], T_FLOAT, name);
+    outputs.push({ key: name, node: name, shape: sig });
   };
+  /** A [batch·seq, width] tensor as hook `name`, [batch, seq, width]. */
+  const expose = (x2d: string, name: string, width: number, shapeOf: string): void => exposeAs(x2d, name, [-1, -1, width], shapeOf);
+  /** Tensors stacked along a new axis (a hook's head axis). */
+  const pack = (xs: string[], axis: number): string => g.op("Pack", xs, { ...T_FLOAT, N: { i: String(xs.length) }, axis: { i: String(axis) } });
 
   g.nodes.push({ name: TFJS_INPUT, op: "Placeholder", attr: { dtype: { type: "DT_INT32" }, shape: { shape: { dim: dims([-1, -1]) } } } });
   const shape = g.op("Shape", [TFJS_INPUT], { ...T_INT, out_type: { type: "DT_INT32" } }); // [batch, seq]
   const seq = slice(shape, g.int([1], [1]), g.int([1], [1]), T_INT); // [seq]
   const shapeWith = (last: number): string => concat([shape, g.int([1], [last])], 0, T_INT); // [batch, seq, last]
   const residShape = shapeWith(d);
+  /** Float zeros [batch, seq, width], for hooks of parts that compute nothing. */
+  const zeros = (width: number): string => g.op("Fill", [shapeWith(width), g.float(g.fresh("zero"), [], [0])], { ...T_FLOAT, index_type: { type: "DT_INT32" } });
 
   const tokenRows = g.op("GatherV2", [g.matrix("token_embedding", model.tokenEmbedding, d), TFJS_INPUT, g.int([], [0])], {
     Tparams: { type: "DT_FLOAT" },
@@ -156,7 +164,8 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
   });
   const positionRows = slice(g.matrix("position_embedding", model.positionEmbedding, d), g.int([2], [0, 0]), concat([seq, g.int([1], [-1])], 0, T_INT));
   let x = reshape(add(tokenRows, positionRows), g.int([2], [-1, d])); // [batch·seq, d]
-  expose(x, hookNames.embed, d, residShape);
+  exposeAs(tokenRows, hookNames.embed, [-1, -1, d]);
+  if (internals) exposeAs(g.op("BroadcastTo", [positionRows, residShape], { ...T_FLOAT, Tidx: { type: "DT_INT32" } }), hookNames.posEmbed, [-1, -1, d]);
 
   const isPad = g.op("Equal", [TFJS_INPUT, g.int([], [padId(model)])], { ...T_INT, incompatible_shape_error: { b: true } });
   const padFloat = g.op("Cast", [isPad], { SrcT: { type: "DT_BOOL" }, DstT: { type: "DT_FLOAT" }, Truncate: { b: false } });
@@ -165,8 +174,10 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
   let squareShape: string | null = null;
 
   model.layers.forEach((layer, l) => {
+    expose(x, hookNames.residPre(l), d, residShape);
     const heads = layer.attention;
     const { dHead, dValue, sumHead, sumValue, needed } = headGeometry(heads, internals);
+    const dz = zWidth(layer);
     if (needed.some(Boolean)) {
       let q: string | null = null;
       let k: string | null = null;
@@ -180,6 +191,9 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
       const headPart = (t: string, start: number, width: number, total: number): string =>
         reshape(width === total ? t : slice(t, g.int([2], [0, start]), g.int([2], [-1, width])), shapeWith(width));
       const zs: string[] = [];
+      const scoreHooks: string[] = [];
+      const patternHooks: string[] = [];
+      const zHooks: string[] = [];
       let qOff = 0;
       let vOff = 0;
       heads.forEach((_, h) => {
@@ -195,29 +209,56 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
             squareShape ??= concat([shape, seq], 0, T_INT);
             scores = g.op("BroadcastTo", [keyMask, squareShape], { ...T_FLOAT, Tidx: { type: "DT_INT32" } });
           }
-          const name = hookNames.pattern(l, h);
-          const pattern = g.op("Softmax", [scores], T_FLOAT, internals ? name : undefined);
-          if (internals) outputs.push({ key: name, node: name, shape: [-1, -1, -1] });
-          if (dv > 0) zs.push(batchMatMul(pattern, headPart(v!, vOff, dv, sumValue)));
+          const pattern = g.op("Softmax", [scores], T_FLOAT);
+          let zh: string | null = null;
+          if (dv > 0) {
+            zh = batchMatMul(pattern, headPart(v!, vOff, dv, sumValue));
+            zs.push(zh);
+          }
+          if (internals) {
+            scoreHooks.push(scores);
+            patternHooks.push(pattern);
+            if (dz > 0) zHooks.push(zh === null ? zeros(dz) : dv === dz ? zh : g.op("Pad", [zh, g.int([3, 2], [0, 0, 0, 0, 0, dz - dv])], { ...T_FLOAT, Tpaddings: { type: "DT_INT32" } }));
+          }
         }
         qOff += dh;
         vOff += dv;
       });
+      if (internals) {
+        exposeAs(pack(scoreHooks, 1), hookNames.attnScores(l), [-1, heads.length, -1, -1]);
+        exposeAs(pack(patternHooks, 1), hookNames.pattern(l), [-1, heads.length, -1, -1]);
+        if (dz > 0) exposeAs(pack(zHooks, 2), hookNames.z(l), [-1, -1, heads.length, dz]);
+      }
       if (zs.length > 0) {
         const z = reshape(zs.length === 1 ? zs[0]! : concat(zs, 2, T_FLOAT), g.int([2], [-1, sumValue]));
         const wo = vstack(heads.map((h) => h.wo), d);
-        x = add(x, matMul(z, g.float(`l${l}_wo`, [wo.rows, d], wo.data)));
+        const attnOut = matMul(z, g.float(`l${l}_wo`, [wo.rows, d], wo.data));
+        expose(attnOut, hookNames.attnOut(l), d, residShape);
+        x = add(x, attnOut);
+      } else if (internals) {
+        exposeAs(zeros(d), hookNames.attnOut(l), [-1, -1, d]);
       }
     }
     expose(x, hookNames.residMid(l), d, residShape);
     if (layer.mlp) {
       const { w1, b1, w2, b2 } = layer.mlp;
       const hidden = b1.length;
+      const bias = g.float(`l${l}_b2`, [d], b2);
+      // x + m + b2 in two adds, as before the hooks had names; mlp_out (m + b2) is computed beside it.
+      let m: string | null = null;
       if (hidden > 0) {
         const pre = add(matMul(x, g.matrix(`l${l}_w1`, w1, hidden)), g.float(`l${l}_b1`, [hidden], b1));
-        x = add(x, matMul(g.op("Relu", [pre], T_FLOAT), g.matrix(`l${l}_w2`, w2, d)));
+        const post = g.op("Relu", [pre], T_FLOAT);
+        expose(pre, hookNames.mlpPre(l), hidden, shapeWith(hidden));
+        expose(post, hookNames.mlpPost(l), hidden, shapeWith(hidden));
+        m = matMul(post, g.matrix(`l${l}_w2`, w2, d));
+        x = add(x, m);
       }
-      x = add(x, g.float(`l${l}_b2`, [d], b2));
+      x = add(x, bias);
+      if (internals) {
+        if (m) expose(add(m, bias), hookNames.mlpOut(l), d, residShape);
+        else exposeAs(add(zeros(d), bias), hookNames.mlpOut(l), [-1, -1, d]);
+      }
     }
     expose(x, hookNames.residPost(l), d, residShape);
   });

@@ -11,6 +11,7 @@ import { AtomError, applyBinary, applyNegate, applyNot, atomEquals, indicator, r
 import { BuiltinFunction, Env, RaspDict, RaspFunction, formatValue, isAtom, kindOf, truthyValue, type ListValue, type Value } from "./values.js";
 import { installBuiltins, type Primitives } from "./builtins.js";
 import { readSourceFile } from "./sourceFiles.js";
+import { closestName } from "../common/closestName.js";
 
 export { ParseFailure };
 
@@ -618,32 +619,4 @@ function valuesEqual(a: Value, b: Value): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => valuesEqual(x, b[i]!));
   if (isAtom(a) && isAtom(b)) return atomEquals(a, b);
   return a === b;
-}
-
-/** The known name closest to a misspelt one, if it is close enough to be a plausible typo. */
-export function closestName(name: string, candidates: string[]): string | null {
-  let best: string | null = null;
-  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
 }

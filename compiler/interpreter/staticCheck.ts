@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type * as A from "../language/ast.js";
 import type { Diagnostic } from "../language/diagnostics.js";
 import { parseProgram } from "../language/parse.js";
-import { closestName } from "./interpreter.js";
+import { closestName } from "../common/closestName.js";
 
 /** Built-in names and, for functions, their arity (null: not a function). */
 export const BUILTIN_NAMES: ReadonlyMap<string, number | null> = new Map([

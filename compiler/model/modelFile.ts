@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { UsageError } from "../language/diagnostics.js";
 import { atomEquals, formatAtom, type Atom } from "../rasp/values.js";
-import { writeFileAtomic } from "./atomicWrite.js";
+import { writeFileAtomic } from "../common/atomicWrite.js";
 import schema from "./model.schema.json" with { type: "json" };
 import type { CompiledModel, Matrix, PlanEntry } from "./types.js";
 

@@ -65,6 +65,21 @@ export interface CompiledModel {
   readonly output: OutputSpec;
   /** Which s-op is computed where, and with which encoding and value set: for `inspect`. */
   readonly plan: readonly PlanEntry[];
+  /** Set on a fine-tuned model (a training run's final-model.json); absent on a compiled one. */
+  readonly trained?: Provenance;
+}
+
+/** Where a fine-tuned model's weights came from. */
+export interface Provenance {
+  /** The model file training started from (relative to the sweep folder for sweep runs). */
+  readonly sourceModel: string;
+  readonly runId: string;
+  /** Training steps the weights have taken. */
+  readonly step: number;
+  /** FT, reFT, randFT ... */
+  readonly protocol: string;
+  /** The run whose final weights this run started from (reFT), when there is one. */
+  readonly startRun?: string;
 }
 
 export interface PlanEntry {

@@ -3,18 +3,15 @@
 //   - an aggregate with no default over an empty selection is None;
 //   - None propagates through elementwise operations;
 //   - a mean of booleans counts True as 1.
-import type { SourceRange } from "../language/ast.js";
-import { RaspError, fileStart } from "../language/diagnostics.js";
-import { children, topologicalOrder, type RaspNode, type SOp, type Selector, type SelectComparison } from "./ops.js";
+import { RaspError } from "../language/diagnostics.js";
+import { children, nodeRange, topologicalOrder, type RaspNode, type SOp, type Selector, type SelectComparison } from "./ops.js";
 import { AtomError, atomEquals, compareAtoms, formatAtom, isNumeric, type Atom } from "./values.js";
 
 /** A selector's value: `matrix[q][k]` is 1 when query position q selects key position k. */
 export type SelectorMatrix = Uint8Array[];
 export type NodeValue = Atom[] | SelectorMatrix;
 
-function where(n: RaspNode): SourceRange {
-  return n.range ?? fileStart("<builtin>");
-}
+const where = nodeRange;
 
 function fail(n: RaspNode, message: string): never {
   throw new RaspError(message, where(n));

@@ -3,6 +3,7 @@
 // nodes are evaluated on inputs (evaluate.ts) and compiled into weights (compiler passes), so the
 // interpreter and the compiler can never disagree about what a program *is*.
 import type { SourceRange } from "../language/ast.js";
+import { fileStart } from "../language/diagnostics.js";
 import type { Atom } from "./values.js";
 
 export type Encoding = "categorical" | "numerical";
@@ -177,4 +178,10 @@ export function topologicalOrder(root: RaspNode): RaspNode[] {
     for (const c of children(top.node)) if (!done.has(c.id)) stack.push({ node: c, expanded: false });
   }
   return order;
+}
+
+/** Where a node's diagnostics point: its source range, or the start of "<builtin>" for nodes the
+ * library or the compiler made without one. */
+export function nodeRange(n: RaspNode): SourceRange {
+  return n.range ?? fileStart("<builtin>");
 }

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
-import { closestName } from "../../compiler/interpreter/interpreter.js";
+import { closestName } from "../../compiler/common/closestName.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { stratifyProblem } from "../tasks/stratified.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";

@@ -1,20 +1,20 @@
 // Executing one planned run of a sweep, in this process or in a worker: build the starting
 // parameters (compiled weights plus noise, or another run's final checkpoint), train, and leave the
-// run folder complete. Everything a run needs is in its sweep folder, so a worker needs only the
+// run folder complete, its trained weights included as a model file (final-model.json). Everything a run needs is in its sweep folder, so a worker needs only the
 // sweep folder and the run's id.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RASPC_VERSION } from "../../compiler/cli/version.js";
+import { RASPC_VERSION } from "../../compiler/version.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
-import { readModel } from "../../compiler/model/modelFile.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
+import { readModel, writeModel } from "../../compiler/model/modelFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { makeRng } from "../random.js";
 import type { TaskSpec } from "../tasks/data.js";
 import { modelFingerprint, readCheckpoint } from "../train/checkpoint.js";
 import { createTrainer, engineVersions } from "../train/engines.js";
 import { encodeTestSets, RUN_FILES, trainRun, type MetricsRecord, type RunSummary } from "../train/loop.js";
-import { addNoise, geometryOf, paramsOf } from "../train/params.js";
+import { addNoise, geometryOf, modelFromParams, paramsOf } from "../train/params.js";
 import { MODEL_ANSWER_POSITION, TaskEncoder } from "../train/taskBatches.js";
 import { zerosLike } from "../train/trainer.js";
 import { testSamples, type TestSamples } from "../train/testSets.js";
@@ -114,6 +114,11 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
       fingerprint,
       resume: o.resume,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      // The trained weights as a model file of their own: exec, inspect, verify --model and export read it.
+      onFinished: (final, step) => {
+        const trained = { sourceModel: path.relative(o.sweepDir, startFile), runId: run.id, step, protocol: run.protocol, ...(run.start.kind === "run" ? { startRun: run.start.id } : {}) };
+        writeModel(path.join(dir, RUN_FILES.finalModel), modelFromParams(startModel, final, trained));
+      },
     });
   } finally {
     trainer.dispose();

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import { writeModel } from "../../compiler/model/modelFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { vocabOf } from "../tasks/data.js";
@@ -22,7 +22,6 @@ import { planRuns, type PlannedRun } from "./plan.js";
 import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, sweepTestSamples, taskSpec, threadsPerRun } from "./runOne.js";
 import { baselines, type Baseline } from "./baselines.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
-import { SweepDisplay } from "./display.js";
 
 export interface SweepOptions {
   readonly config: ExperimentConfig;
@@ -36,7 +35,22 @@ export interface SweepOptions {
   /** The script workers run (`raspc`'s own entry); required when jobs > 1. */
   readonly workerScript?: string;
   readonly log?: (line: string) => void;
+  /** Who hears the sweep's progress events (the CLI draws them: compiler/cli/sweepDisplay.ts). */
+  readonly observe?: (all: readonly PlannedRun[], pending: readonly PlannedRun[]) => SweepObserver;
 }
+
+/** The events a sweep emits as its runs start, progress, finish, fail or are skipped. */
+export interface SweepObserver {
+  start(r: PlannedRun): void;
+  progress(r: PlannedRun, step: number, total: number, last: MetricsRecord | null): void;
+  finish(r: PlannedRun, summary: RunSummary): void;
+  fail(r: PlannedRun, why: string): void;
+  skip(r: PlannedRun): void;
+  /** The sweep is over or interrupted: release the terminal. */
+  close(): void;
+}
+
+const silent: SweepObserver = { start() {}, progress() {}, finish() {}, fail() {}, skip() {}, close() {} };
 
 export interface SweepResult {
   readonly dir: string;
@@ -58,13 +72,9 @@ export type WorkerMessage =
   | { readonly type: "error"; readonly message: string };
 
 async function compileModels(c: ExperimentConfig, sweepDir: string): Promise<void> {
-  const { loadProgram, outputSOp } = await import("../../compiler/interpreter/program.js");
-  const { compileSOp } = await import("../../compiler/compiler/compile.js");
-  const text = fs.readFileSync(c.program, "utf8");
-  const build = (operand: string | number): CompiledModel => {
-    const program = loadProgram(c.program, undefined, new Map([[c.operandVariable, operand]]));
-    return compileSOp(outputSOp(program), { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}) }, { file: c.program, text, sop: "out" });
-  };
+  const { compileFile } = await import("../../compiler/compileFile.js");
+  const build = (operand: string | number): CompiledModel =>
+    compileFile(c.program, { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}), overrides: new Map([[c.operandVariable, operand]]) });
   fs.mkdirSync(path.join(sweepDir, SWEEP_FILES.models), { recursive: true });
   writeModel(modelFile(sweepDir, "pt"), build(c.oPt));
   writeModel(modelFile(sweepDir, "ft"), build(c.oFt));
@@ -148,7 +158,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const kept = runs.length - pending.length;
   if (kept > 0) log(`${dir}: ${kept} of ${runs.length} runs already finished; continuing`);
   const threads = threadsPerRun(c, o.jobs, os.availableParallelism());
-  const display = new SweepDisplay(runs, pending, log);
+  const display = o.observe ? o.observe(runs, pending) : silent;
   const children = new Set<ChildProcess>();
   // Checkpoints are written atomically, so stopping anywhere is safe; say how to go on.
   const stopChildren = (): void => {

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import { tensorSpecs, sizeOf, type Geometry, type Params } from "./params.js";
 import type { TrainerState } from "./trainer.js";
 import { gradCountersFrom, type GradCounters } from "./gradStats.js";

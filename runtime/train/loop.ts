@@ -1,6 +1,7 @@
 // One training run: steps on seeded batches, metrics at an interval, checkpoints, resume, and a
 // clean stop on a NaN/Inf loss. The run's folder holds metrics.jsonl (one record per evaluation),
-// checkpoint.json (the latest state) and summary.json (written last, so its presence means done).
+// checkpoint.json (the latest state), final-model.json (the caller writes it from onFinished) and
+// summary.json (written last, so its presence means done).
 //
 // Determinism: batch t depends only on (seed, t) (taskBatches.ts), the test sets only on the seed,
 // and the engines are deterministic for a fixed thread count; the checkpoint carries the loop's
@@ -8,7 +9,7 @@
 // one that was never interrupted.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import type { Sample, TaskName, TaskSpec } from "../tasks/data.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { learningRateAt, type Schedule } from "./schedule.js";
@@ -19,6 +20,7 @@ import type { Encoded, LabelKind, TaskEncoder } from "./taskBatches.js";
 import { argmaxRows, type Trainer } from "./trainer.js";
 import { confuse, confusionTable, perClassAccuracy, predictedHistogram, type Confusion, type Confusions } from "./confusion.js";
 import type { Atom } from "../../compiler/rasp/values.js";
+import type { Params } from "./params.js";
 
 export interface RunSettings {
   readonly spec: TaskSpec;
@@ -81,7 +83,7 @@ export interface RunSummary {
   readonly confusions?: Confusions;
 }
 
-export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", summary: "summary.json", confusion: "confusion.md" } as const;
+export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", finalModel: "final-model.json", summary: "summary.json", confusion: "confusion.md" } as const;
 
 export interface TestSets {
   readonly c0: Encoded[];
@@ -158,6 +160,12 @@ export interface TrainRunOptions {
   /** Continue from runDir's checkpoint when there is one. */
   readonly resume: boolean;
   readonly onProgress?: (step: number, total: number, last: MetricsRecord | null) => void;
+  /**
+   * Called once training stops, before the summary is written (so a run marked done has what this
+   * writes), with the final parameters: the last state when the run finished, the last good
+   * checkpoint's when it diverged (nothing when it diverged before any).
+   */
+  readonly onFinished?: (params: Params, step: number) => void;
 }
 
 function readMetrics(file: string): MetricsRecord[] {
@@ -261,6 +269,10 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
       break;
     }
     o.onProgress?.(step, total, records.at(-1) ?? null);
+  }
+  if (o.onFinished) {
+    if (!diverged) o.onFinished(trainer.state().params, step);
+    else if (lastSaved !== null) o.onFinished(readCheckpoint(checkpointFile, trainer.geometry, o.fingerprint).state.params, lastSaved);
   }
   const final = records.at(-1)!;
   // A resumed run that had nothing left to do scores its final parameters again for the matrices.

@@ -9,7 +9,7 @@
 // naming the fix rather than a silent CPU run.
 import type * as OrtModule from "onnxruntime-node";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { DEFAULT_ORT_THREADS, loadOrt } from "../ortForward.js";
+import { DEFAULT_ORT_THREADS, loadOrt } from "../forward/ortForward.js";
 import { tensorSpecs, type Params, type TensorSpec } from "./params.js";
 import { buildLogits, buildTrainStep, GRAD_NORM, LOGITS, LOSS, outName, TRAIN_INPUTS, velocityName, type GraphShape } from "./ortTrainGraph.js";
 import type { TrainBatch, Trainer, TrainerOptions, TrainerState, StepOptions, StepResult } from "./trainer.js";

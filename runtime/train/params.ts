@@ -12,7 +12,7 @@
 //   logits = x[answer position] · unembed
 // Heads that write nothing (no value columns) cannot change the output, so they are left out; a
 // head with no query/key columns attends uniformly, as in the compiled model.
-import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
+import type { AttentionHead, CompiledModel, Matrix, Provenance } from "../../compiler/model/types.js";
 import type { Rng } from "../random.js";
 import { columns, hstack, vstack } from "../../compiler/export/matrices.js";
 
@@ -124,6 +124,67 @@ export function paramsOf(model: CompiledModel): Params {
     if (t.length !== sizeOf(s.shape)) throw new Error(`paramsOf: ${s.name} has ${t.length} entries, expected ${sizeOf(s.shape)}`);
     return t;
   });
+}
+
+/** Rows × cols of a row-major block, as a Matrix (float32 values are exact as doubles). */
+function toMatrix(data: Float32Array, rows: number, cols: number, colStart = 0, width = cols): Matrix {
+  return Array.from({ length: rows }, (_, i) => Array.from(data.subarray(i * cols + colStart, i * cols + colStart + width)));
+}
+
+/**
+ * The inverse of paramsOf: the model `base` with its weights replaced by `params` (the trainable
+ * layout of geometryOf(base)), and `trained` recording where they came from. Residual names, plan and
+ * output are kept, so the trained model still reads in terms of the program's s-ops; heads that
+ * write nothing (left out of training) keep their compiled weights.
+ */
+export function modelFromParams(base: CompiledModel, params: Params, trained: Provenance): CompiledModel {
+  const g = geometryOf(base);
+  const specs = tensorSpecs(g);
+  if (params.length !== specs.length) throw new Error(`modelFromParams: ${params.length} tensors for a geometry of ${specs.length}`);
+  const byName = new Map(specs.map((s, i) => {
+    const t = params[i]!;
+    if (t.length !== sizeOf(s.shape)) throw new Error(`modelFromParams: ${s.name} has ${t.length} entries, expected ${sizeOf(s.shape)}`);
+    return [s.name, t] as const;
+  }));
+  const d = g.dModel;
+  const get = (name: string): Float32Array => byName.get(name)!;
+  const layers = base.layers.map((layer, l) => {
+    const { sumHead, sumValue } = layerWidths(g.layers[l]!);
+    let qkAt = 0;
+    let vAt = 0;
+    const attention = layer.attention.map((h): AttentionHead => {
+      const dValue = columns(h.wv);
+      if (dValue === 0) return h;
+      const dHead = columns(h.wq);
+      const head: AttentionHead = {
+        label: h.label,
+        wq: dHead > 0 ? toMatrix(get(`l${l}.wq`), d, sumHead, qkAt, dHead) : h.wq,
+        wk: dHead > 0 ? toMatrix(get(`l${l}.wk`), d, sumHead, qkAt, dHead) : h.wk,
+        wv: toMatrix(get(`l${l}.wv`), d, sumValue, vAt, dValue),
+        wo: toMatrix(get(`l${l}.wo`).subarray(vAt * d, (vAt + dValue) * d), dValue, d),
+      };
+      qkAt += dHead;
+      vAt += dValue;
+      return head;
+    });
+    const hidden = g.layers[l]!.hidden;
+    const mlp = layer.mlp && {
+      parts: layer.mlp.parts,
+      w1: hidden > 0 ? toMatrix(get(`l${l}.w1`), d, hidden) : layer.mlp.w1,
+      b1: hidden > 0 ? Array.from(get(`l${l}.b1`)) : layer.mlp.b1,
+      w2: hidden > 0 ? toMatrix(get(`l${l}.w2`), hidden, d) : layer.mlp.w2,
+      b2: Array.from(get(`l${l}.b2`)),
+    };
+    return { attention, mlp };
+  });
+  return {
+    ...base,
+    tokenEmbedding: toMatrix(get("tok"), g.vocabRows, d),
+    positionEmbedding: toMatrix(get("pos"), g.positions, d),
+    layers,
+    unembedding: toMatrix(get("unembed"), d, g.outputs),
+    trained,
+  };
 }
 
 /** A standard normal draw (Box-Muller on the seeded generator). */

@@ -4,7 +4,7 @@
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { atomEquals, formatAtom, type Atom } from "../../compiler/rasp/values.js";
 import { ANSWER_POSITION, makeDataset, makeNaturalDataset, type Sample, type TaskSpec } from "../tasks/data.js";
-import { makeTokenizer } from "../tokenize.js";
+import { makeTokenizer } from "../forward/tokenize.js";
 import { makeRng, type Rng } from "../random.js";
 import type { TrainBatch } from "./trainer.js";
 

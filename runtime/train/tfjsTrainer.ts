@@ -22,7 +22,7 @@ import "@tensorflow/tfjs-backend-wasm";
 // all on the same tfjs-core instance.
 import "@tensorflow/tfjs";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { initTfjs } from "../forward.js";
+import { initTfjs } from "../forward/forward.js";
 import { layerWidths, sizeOf, tensorSpecs, type Geometry, type Params, type TensorSpec } from "./params.js";
 import type { StepOptions, StepResult, TrainBatch, Trainer, TrainerOptions, TrainerState } from "./trainer.js";
 import { ENGINE_BACKENDS, type TfjsTrainBackend } from "./backends.js";

@@ -5,6 +5,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "./cliHarness.js";
+import { readModel } from "../../compiler/model/modelFile.js";
+import { decodeAt } from "../../runtime/forward/outputs.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { modelFingerprint, readCheckpoint } from "../../runtime/train/checkpoint.js";
+import { createTrainer } from "../../runtime/train/engines.js";
+import { geometryOf, paramsOf } from "../../runtime/train/params.js";
+import { MODEL_ANSWER_POSITION, TaskEncoder } from "../../runtime/train/taskBatches.js";
+import { zerosLike } from "../../runtime/train/trainer.js";
 
 const TINY = {
   task: "counter",
@@ -40,7 +48,7 @@ describe("raspc experiment", () => {
     );
     for (const run of runs) {
       const files = fs.readdirSync(path.join(sweep, "runs", run)).sort();
-      expect(files).toEqual(["checkpoint.json", "config.json", "confusion.md", "metrics.jsonl", "summary.json"]);
+      expect(files).toEqual(["checkpoint.json", "config.json", "confusion.md", "final-model.json", "metrics.jsonl", "summary.json"]);
       const config = JSON.parse(fs.readFileSync(path.join(sweep, "runs", run, "config.json"), "utf8"));
       expect(config.engine).toBe("ort");
       expect(config.backend).toBe("cpu");
@@ -61,6 +69,51 @@ describe("raspc experiment", () => {
     expect(fs.readFileSync(path.join(sweep, "runs", "FT-lr1e-2-c0-s1", "confusion.md"), "utf8")).toContain("| true \\ predicted |");
     // 14 runs in two workers: about 30 s on an idle 2-core machine, twice that beside other work.
   }, 180_000);
+
+  it("a run's final-model.json is a schema-valid model of its trained weights: exec on it is the training engine's forward", async () => {
+    const sweep = path.join(dir, "out", "tiny");
+    const runFolder = path.join(sweep, "runs", "FT-lr1e-2-c0-s0");
+    const config = JSON.parse(fs.readFileSync(path.join(runFolder, "config.json"), "utf8"));
+    const finalFile = path.join(runFolder, "final-model.json");
+    const model = readModel(finalFile); // validates against the schema, and the shapes
+    const source = readModel(path.join(sweep, config.model.file));
+    expect(model.trained).toEqual({ sourceModel: config.model.file, runId: "FT-lr1e-2-c0-s0", step: 40, protocol: "FT" });
+    expect(model.residual).toEqual(source.residual);
+    expect(model.plan).toEqual(source.plan);
+    // The inverse of paramsOf: the model file holds exactly the checkpoint's float32 weights.
+    const geometry = geometryOf(source);
+    const ck = readCheckpoint(path.join(runFolder, "checkpoint.json"), geometry, modelFingerprint(geometry, paramsOf(source)));
+    expect(paramsOf(model)).toEqual(ck.state.params);
+    expect(paramsOf(model)).not.toEqual(paramsOf(source));
+
+    // The training engine's forward on the checkpoint's parameters, against exec on the model file.
+    const trainer = await createTrainer("ort", { geometry, initial: { params: ck.state.params, velocity: zerosLike(ck.state.params) }, answerPosition: MODEL_ANSWER_POSITION, threads: 1 });
+    const batch = new TaskEncoder(source).trainingBatch({ task: "counter", oPt: config.task.oPt, oFt: config.task.oFt, q: config.task.q, length: config.task.length }, 7, 0, 24, null, "ft");
+    const engineLogits = await trainer.logits(batch);
+    trainer.dispose();
+    const outputs = model.unembedding[0]!.length;
+    const inputs: unknown[][] = [];
+    const rows: number[][] = [];
+    for (let b = 0; b < batch.batch; b++) {
+      const ids = Array.from(batch.ids.subarray(b * batch.seqLen, (b + 1) * batch.seqLen));
+      rows.push(ids);
+      inputs.push(ids.slice(1).map((id) => model.vocab[id]));
+    }
+    fs.writeFileSync(path.join(dir, "ft-inputs.jsonl"), inputs.map((x) => JSON.stringify(x)).join("\n") + "\n");
+    const r = await raspc(["exec", finalFile, "--inputs", "ft-inputs.jsonl", "--json"], { cwd: dir, timeoutMs: 60_000 });
+    expectNoCrash(r);
+    expect(r.code).toBe(0);
+    const execOut = r.stdout.trim().split("\n").map((l) => JSON.parse(l).output as unknown[]);
+    const reference = referenceForward(model, rows);
+    for (let b = 0; b < batch.batch; b++) {
+      const expected = decodeAt(model, engineLogits, b * outputs);
+      expect(execOut[b]![MODEL_ANSWER_POSITION - 1]).toEqual(expected);
+      for (let j = 0; j < outputs; j++) {
+        const ours = reference.logits[(b * reference.seqLen + MODEL_ANSWER_POSITION) * outputs + j]!;
+        expect(ours).toBeCloseTo(engineLogits[b * outputs + j]!, 3);
+      }
+    }
+  });
 
   it("refuses to overwrite a sweep without --resume or --force, and resumes a finished one without rerunning", async () => {
     const again = await raspc(["experiment", "tiny.json", "--out", "out"], { cwd: dir, timeoutMs: 60_000 });

@@ -6,18 +6,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { decodeOutputs, hookNames } from "../../runtime/outputs.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { decodeOutputs } from "../../runtime/forward/outputs.js";
+import { hookNames, patternOffset } from "../../compiler/model/hooks.js";
 import { makeRng, type Rng } from "../../runtime/random.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { createRunner } from "../../runtime/runModel.js";
-import { makeTokenizer } from "../../runtime/tokenize.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { createRunner } from "../../runtime/forward/runModel.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel, type VerifyReport } from "../../runtime/verify.js";
 
 const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");
@@ -152,16 +153,18 @@ describe("attention is as sharp in the assembled weights as in the construction"
     const rng = makeRng(11);
     const inputs = Array.from({ length: 12 }, () => Array.from({ length: 40 }, () => vocab[rng.int(2)]!));
     const result = referenceForward(model, inputs.map((x) => tok.encode(x, "t")), { hooks: true });
-    const pattern = result.hooks!.get(hookNames.pattern(layer, head))!;
+    const pattern = result.hooks!.get(hookNames.pattern(layer))!;
     const seq = result.seqLen;
+    const heads = model.layers[layer]!.attention.length;
     let worst = 0;
     inputs.forEach((input, b) => {
       input.forEach((t, q) => {
         const width = input.filter((u) => u === t).length;
         // Model positions are input positions + 1; key 0 is BOS, which must get nothing.
-        worst = Math.max(worst, pattern[(b * seq + q + 1) * seq]!);
+        const row = patternOffset(heads, seq, b, head) + (q + 1) * seq;
+        worst = Math.max(worst, pattern[row]!);
         input.forEach((u, k) => {
-          worst = Math.max(worst, Math.abs(pattern[(b * seq + q + 1) * seq + k + 1]! - (u === t ? 1 / width : 0)));
+          worst = Math.max(worst, Math.abs(pattern[row + k + 1]! - (u === t ? 1 / width : 0)));
         });
       });
     });
@@ -203,9 +206,11 @@ describe("padding positions are never attended", () => {
         const r = await runner.forward(ids, { hooks: true });
         model.layers.forEach((layer, l) =>
           layer.attention.forEach((_, h) => {
-            const pattern = r.hooks!.get(hookNames.pattern(l, h))!;
-            for (let b = 0; b < r.batch; b++)
-              for (let q = 0; q < r.lengths[b]!; q++) for (let k = r.lengths[b]!; k < r.seqLen; k++) expect(pattern[(b * r.seqLen + q) * r.seqLen + k]).toBe(0);
+            const pattern = r.hooks!.get(hookNames.pattern(l))!;
+            for (let b = 0; b < r.batch; b++) {
+              const at = patternOffset(layer.attention.length, r.seqLen, b, h);
+              for (let q = 0; q < r.lengths[b]!; q++) for (let k = r.lengths[b]!; k < r.seqLen; k++) expect(pattern[at + q * r.seqLen + k]).toBe(0);
+            }
           }),
         );
       } finally {

@@ -4,8 +4,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
-import { allocateModulesToLayers, assembledLayerCount, tracrLayerCount, type TracrBlock, type TracrNode } from "../../compiler/compiler/tracrLayers.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
+import { allocateModulesToLayers, assembledLayerCount, tracrLayerCount, type TracrBlock, type TracrNode } from "../../compiler/yardsticks/tracrLayers.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";

@@ -4,18 +4,17 @@
 import { describe, expect } from "vitest";
 import { test, fc } from "@fast-check/vitest";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { decodeOutputs } from "../../runtime/outputs.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { decodeOutputs } from "../../runtime/forward/outputs.js";
 
 const letters = (n: number): string[] => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + i));
 
 function compiled(file: string, vocab: string[], maxLen: number, coldness?: number) {
-  const program = loadProgram(file);
-  const sop = outputSOp(program);
-  const model = compileSOp(sop, { vocab, maxLen, ...(coldness !== undefined ? { coldness } : {}) }, { file, text: "", sop: "out" });
+  const sop = outputSOp(loadProgram(file));
+  const model = compileFile(file, { vocab, maxLen, ...(coldness !== undefined ? { coldness } : {}) });
   const run = (input: Atom[]): Atom[] => {
     const ids = [vocab.length, ...input.map((t) => vocab.indexOf(t as string))];
     return decodeOutputs(model, referenceForward(model, [ids]))[0]!;
@@ -30,8 +29,8 @@ describe("coldness", () => {
     expect(largest).toBeCloseTo(c, 9);
   });
 
-  test.prop([fc.constantFrom(0, -1, Number.NaN, Number.POSITIVE_INFINITY)], { numRuns: 4 })("must be a positive number", (c) => {
-    expect(() => compiled("rasp-programs/counter.rasp", letters(9), 10, c)).toThrow(`--coldness must be a positive number, got ${c}`);
+  test.prop([fc.constantFrom(0, -1, Number.NaN, Number.POSITIVE_INFINITY)], { numRuns: 4 })("must be a positive number (the library names the field)", (c) => {
+    expect(() => compiled("rasp-programs/counter.rasp", letters(9), 10, c)).toThrow(`coldness must be a positive number, got ${c}`);
   });
 });
 

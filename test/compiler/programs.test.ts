@@ -7,13 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { createRunner, type ModelRunner } from "../../runtime/runModel.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { createRunner, type ModelRunner } from "../../runtime/forward/runModel.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, verifyModel, type VerifyReport } from "../../runtime/verify.js";
 
 const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");

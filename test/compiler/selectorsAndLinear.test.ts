@@ -5,16 +5,16 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
-import { inferValueSets } from "../../compiler/compiler/valueSets.js";
-import { raspToGraph } from "../../compiler/compiler/raspToGraph.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
+import { inferValueSets } from "../../compiler/passes/valueSets.js";
+import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { RaspError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { createRunner } from "../../runtime/runModel.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { createRunner } from "../../runtime/forward/runModel.js";
 import { exhaustiveInputs, randomInputs, verifyModel } from "../../runtime/verify.js";
 import { makeRng } from "../../runtime/random.js";
 

@@ -10,10 +10,12 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOnnxMetadata } from "../../compiler/export/onnx.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
-import { initTfjs } from "../../runtime/forward.js";
-import { allHookNames, decodeOutputs } from "../../runtime/outputs.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { makeTokenizer, padId } from "../../runtime/tokenize.js";
+import { initTfjs } from "../../runtime/forward/forward.js";
+import { decodeOutputs } from "../../runtime/forward/outputs.js";
+import { allHookNames } from "../../compiler/model/hooks.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
+import { padId } from "../../compiler/model/tokens.js";
 import { clone, copyModel } from "../model/fixtures.js";
 import { bundleCli } from "../cli/cliHarness.js";
 import { graphModelForward, loadTfjsExport, ROOT } from "./helpers.js";
@@ -128,7 +130,7 @@ describe.concurrent("raspc export", () => {
     expect(shown).toBe('out at position 1 of ["a","b","a","c","a"]: 3');
   });
 
-  it("--with-internals adds every residual stream and attention pattern as outputs", async () => {
+  it("--with-internals adds every hook as an output", async () => {
     const onnxFile = path.join(dir, "internals.onnx");
     const r = await raspc(["export", counter, "--onnx", onnxFile, "--with-internals"]);
     expect(r.code, r.stderr).toBe(0);
@@ -137,6 +139,71 @@ describe.concurrent("raspc export", () => {
     const session = await ort.InferenceSession.create(onnxFile);
     expect(session.outputNames).toEqual(["logits", ...allHookNames(model)]);
     await session.release();
+  });
+
+  it("hook names are TransformerLens's, exactly, with the documented shapes: ONNX --with-internals and exec --trace --json", async () => {
+    const model = JSON.parse(fs.readFileSync(counter, "utf8")) as CompiledModel;
+    // The documented list (compiler/model/hooks.ts, docs/compiler.md), written out here rather than
+    // taken from hooks.ts, so that a renamed or reshaped hook fails this test.
+    const d = model.residual.length;
+    const resid = ["batch", "pos", d];
+    const want: [string, (string | number)[]][] = [
+      ["hook_embed", resid],
+      ["hook_pos_embed", resid],
+    ];
+    model.layers.forEach((layer, l) => {
+      const H = layer.attention.length;
+      const dz = Math.max(0, ...layer.attention.map((h) => h.wv[0]?.length ?? 0));
+      const hidden = layer.mlp?.b1.length ?? 0;
+      want.push([`blocks.${l}.hook_resid_pre`, resid]);
+      if (H > 0) {
+        want.push([`blocks.${l}.attn.hook_attn_scores`, ["batch", H, "pos", "pos"]], [`blocks.${l}.attn.hook_pattern`, ["batch", H, "pos", "pos"]]);
+        if (dz > 0) want.push([`blocks.${l}.attn.hook_z`, ["batch", "pos", H, dz]]);
+        want.push([`blocks.${l}.hook_attn_out`, resid]);
+      }
+      want.push([`blocks.${l}.hook_resid_mid`, resid]);
+      if (layer.mlp) {
+        if (hidden > 0) want.push([`blocks.${l}.mlp.hook_pre`, ["batch", "pos", hidden]], [`blocks.${l}.mlp.hook_post`, ["batch", "pos", hidden]]);
+        want.push([`blocks.${l}.hook_mlp_out`, resid]);
+      }
+      want.push([`blocks.${l}.hook_resid_post`, resid]);
+    });
+    // Counter exercises every kind of hook TransformerLens has (attention and MLP in some layer).
+    const kinds = new Set(want.map(([n]) => n.replace(/^blocks\.\d+\./, "")));
+    expect([...kinds].sort()).toEqual(
+      ["attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z", "hook_attn_out", "hook_embed", "hook_mlp_out", "hook_pos_embed", "hook_resid_mid", "hook_resid_post", "hook_resid_pre", "mlp.hook_post", "mlp.hook_pre"].sort(),
+    );
+    const names = want.map(([n]) => n);
+    expect(allHookNames(model)).toEqual(names);
+
+    // ONNX: the graph's outputs, their declared shapes, and the shapes of what they compute.
+    const onnxFile = path.join(dir, "hooks.onnx");
+    const r = await raspc(["export", counter, "--onnx", onnxFile, "--with-internals"]);
+    expect(r.code, r.stderr).toBe(0);
+    const session = await ort.InferenceSession.create(onnxFile);
+    try {
+      expect(session.outputNames).toEqual(["logits", ...names]);
+      const declared = new Map(session.outputMetadata.map((m) => [m.name, m.isTensor ? [...m.shape] : null]));
+      for (const [name, shape] of want) expect(declared.get(name), name).toEqual(shape.map((x) => (x === "pos" ? "seq" : x)));
+      const tok = makeTokenizer(model);
+      const ids = [tok.encode(["a", "b", "a"], "t"), tok.encode(["c"], "t")];
+      const T = 4;
+      const flat = BigInt64Array.from(ids.flatMap((row) => [...row, ...new Array<number>(T - row.length).fill(padId(model))]).map(BigInt));
+      const out = await session.run({ tokens: new ort.Tensor("int64", flat, [2, T]) });
+      for (const [name, shape] of want) expect(out[name]!.dims, name).toEqual(shape.map((x) => (x === "batch" ? 2 : x === "pos" ? T : x)));
+    } finally {
+      await session.release();
+    }
+
+    // exec --trace --json: the same names, each the input's slice (no batch axis, pos = BOS + 3 tokens).
+    const ex = await raspc(["exec", counter, "--input", '["a","b","a"]', "--trace", "--json"]);
+    expect(ex.code, ex.stderr).toBe(0);
+    const hooks = (JSON.parse(ex.stdout) as { trace: { hooks: Record<string, unknown> } }).trace.hooks;
+    expect(Object.keys(hooks)).toEqual(names);
+    const shapeOf = (x: unknown): number[] => (Array.isArray(x) ? [x.length, ...shapeOf(x[0])] : []);
+    for (const [name, shape] of want) expect(shapeOf(hooks[name]), name).toEqual(shape.filter((x) => x !== "batch").map((x) => (x === "pos" ? 4 : x)));
+    // A head's pattern rows are distributions over the real keys.
+    for (const head of hooks["blocks.0.attn.hook_pattern"] as number[][][]) for (const row of head) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
   it("--no-check writes the ONNX file without onnxruntime-node, which then need not load", async () => {

@@ -6,14 +6,15 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
 import { fc } from "@fast-check/vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { allHookNames, decodeOutputs, padBatch, type ForwardResult } from "../../runtime/outputs.js";
-import type { ModelRunner } from "../../runtime/runModel.js";
-import { padId } from "../../runtime/tokenize.js";
+import { decodeOutputs, padBatch, type ForwardResult } from "../../runtime/forward/outputs.js";
+import { allHookNames } from "../../compiler/model/hooks.js";
+import type { ModelRunner } from "../../runtime/forward/runModel.js";
+import { padId } from "../../compiler/model/tokens.js";
 import { describeDeparture, type VerifyReport } from "../../runtime/verify.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -109,17 +110,4 @@ export function graphModelRunner(model: CompiledModel, graph: GraphModel): Model
   };
 }
 
-/** Max |a − b| over the real positions of two results, for rows of width `w`. */
-export function maxDiffAtRealPositions(a: ForwardResult, b: ForwardResult, pick: (r: ForwardResult) => ArrayLike<number>, w: number): number {
-  let worst = 0;
-  for (let s = 0; s < a.batch; s++) {
-    for (let p = 0; p < a.lengths[s]!; p++) {
-      for (let j = 0; j < w; j++) {
-        const x = pick(a)[(s * a.seqLen + p) * w + j]!;
-        const y = pick(b)[(s * b.seqLen + p) * w + j]!;
-        worst = Math.max(worst, Math.abs(x - y));
-      }
-    }
-  }
-  return worst;
-}
+export { maxDiffAtRealPositions } from "../model/fixtures.js";

@@ -11,14 +11,16 @@ import { fc, test } from "@fast-check/vitest";
 import { encodeOnnx, exportMetadata, ONNX_IR_VERSION, ONNX_OPSET, readOnnxMetadata, writeOnnx } from "../../compiler/export/onnx.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
-import { initTfjs, TfjsForward } from "../../runtime/forward.js";
-import { OrtForward } from "../../runtime/ortForward.js";
-import { allHookNames, decodeOutputs, type ForwardResult } from "../../runtime/outputs.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { createRunner, type ModelRunner } from "../../runtime/runModel.js";
-import { makeTokenizer, padId } from "../../runtime/tokenize.js";
+import { initTfjs, TfjsForward } from "../../runtime/forward/forward.js";
+import { OrtForward } from "../../runtime/forward/ortForward.js";
+import { decodeOutputs, type ForwardResult } from "../../runtime/forward/outputs.js";
+import { allHookNames, patternOffset } from "../../compiler/model/hooks.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { createRunner, type ModelRunner } from "../../runtime/forward/runModel.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
+import { padId } from "../../compiler/model/tokens.js";
 import { verifyModel } from "../../runtime/verify.js";
-import { copyModel, fracModel, randomIds, randomModel } from "../model/fixtures.js";
+import { copyModel, fracModel, maxHookDiff, randomIds, randomModel } from "../model/fixtures.js";
 import { compileProgram, describeMismatches, inputArbitrary, maxDiffAtRealPositions, suggestedPrograms } from "./helpers.js";
 
 const { onnx } = onnxProto;
@@ -61,20 +63,19 @@ function expectSameHooks(model: CompiledModel, got: ForwardResult, want: Forward
   expect(got.seqLen).toBe(want.seqLen);
   expect(maxDiffAtRealPositions(got, want, (r) => r.logits, got.outputs), `${what} logits`).toBeLessThan(1e-4);
   expect([...got.hooks!.keys()].sort()).toEqual(allHookNames(model).sort());
-  for (const name of allHookNames(model)) {
-    const w = name.includes("hook_pattern") ? got.seqLen : model.residual.length;
-    expect(maxDiffAtRealPositions(got, want, (r) => r.hooks!.get(name)!, w), `${what} ${name}`).toBeLessThan(1e-4);
-  }
+  for (const name of allHookNames(model)) expect(maxHookDiff(model, got, want, name), `${what} ${name}`).toBeLessThan(1e-4);
 }
 
 describe("--with-internals outputs", () => {
-  it("equal the tfjs engine's hooks within 1e-4 on random models (zero-width heads, no layers, no MLP ...)", async () => {
+  it("equal the tfjs engine's and the Float64 reference's hooks within 1e-4 on random models (zero-width heads, no layers, no MLP ...)", async () => {
     for (let s = 0; s < 40; s++) {
       const model = randomModel(s);
       const ids = randomIds(model, s + 2000, 1 + (s % 9));
       const engine = await OrtForward.create(model);
       try {
-        expectSameHooks(model, await engine.forward(ids, { hooks: true }), tfjsRun(model, ids), `seed ${s}`);
+        const got = await engine.forward(ids, { hooks: true });
+        expectSameHooks(model, got, tfjsRun(model, ids), `seed ${s}`);
+        expectSameHooks(model, got, referenceForward(model, ids, { hooks: true }), `seed ${s} (Float64 reference)`);
       } finally {
         engine.dispose();
       }
@@ -197,9 +198,11 @@ describe("the ORT engine", () => {
         for (const v of out[i]!) expect(v as number).toBeCloseTo(want, 5);
       });
       for (const [b, row] of ids.entries()) expect(decodeOutputs(model, await engine.forward([row]))[0]).toEqual(out[b]);
-      const pattern = batched.hooks!.get("blocks.0.attn.hook_pattern.0")!;
+      const pattern = batched.hooks!.get("blocks.0.attn.hook_pattern")!;
+      const H = model.layers[0]!.attention.length;
       for (let b = 0; b < ids.length; b++)
-        for (let q = 0; q < batched.seqLen; q++) for (let k = batched.lengths[b]!; k < batched.seqLen; k++) expect(pattern[(b * batched.seqLen + q) * batched.seqLen + k]).toBe(0);
+        for (let q = 0; q < batched.seqLen; q++)
+          for (let k = batched.lengths[b]!; k < batched.seqLen; k++) expect(pattern[patternOffset(H, batched.seqLen, b, 0) + q * batched.seqLen + k]).toBe(0);
     } finally {
       engine.dispose();
     }

@@ -4,15 +4,15 @@
 // regression limits on the generator, not statistics that could flake.
 import { describe, expect, it } from "vitest";
 import { fc } from "@fast-check/vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { RaspError, UsageError } from "../../compiler/language/diagnostics.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
-import { buildProgram, programArbitrary, recipeArbitrary, renderProgram, type GeneratorOptions } from "../../compiler/fuzz/generator.js";
-import { readsOf, renderAtom, type GeneratedProgram } from "../../compiler/fuzz/program.js";
-import { programRecipe } from "../../compiler/fuzz/run.js";
+import { buildProgram, programArbitrary, recipeArbitrary, renderProgram, type GeneratorOptions } from "../../runtime/fuzz/generator.js";
+import { readsOf, renderAtom, type GeneratedProgram } from "../../runtime/fuzz/program.js";
+import { programRecipe } from "../../runtime/fuzz/run.js";
 import { makeRng } from "../../runtime/random.js";
 import { randomInputs } from "../../runtime/verify.js";
 

@@ -5,9 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkProgram, defaultCompile } from "../../compiler/fuzz/check.js";
-import { availableEngines, type FuzzEngine } from "../../compiler/fuzz/engines.js";
-import { readFailureHeader } from "../../compiler/fuzz/failureFile.js";
+import { checkProgram, defaultCompile } from "../../runtime/fuzz/check.js";
+import { availableEngines, type FuzzEngine } from "../../runtime/fuzz/engines.js";
+import { readFailureHeader } from "../../runtime/fuzz/failureFile.js";
 import { makeRng } from "../../runtime/random.js";
 import { randomInputs } from "../../runtime/verify.js";
 

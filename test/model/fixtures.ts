@@ -2,6 +2,8 @@
 import type { CompiledModel, Matrix } from "../../compiler/model/types.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { makeRng, type Rng } from "../../runtime/random.js";
+import type { ForwardResult } from "../../runtime/forward/outputs.js";
+import { hookSpecs } from "../../compiler/model/hooks.js";
 
 export function zeros(rows: number, cols: number): Matrix {
   return Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
@@ -169,4 +171,53 @@ export type DeepMutable<T> = T extends (infer U)[] ? DeepMutable<U>[] : T extend
 /** A deep copy that may be changed freely. */
 export function clone<T>(x: T): DeepMutable<T> {
   return JSON.parse(JSON.stringify(x)) as DeepMutable<T>;
+}
+
+/** Max |a − b| over the real positions (rows of width `w` at [b, p]) of two results. */
+export function maxDiffAtRealPositions(a: ForwardResult, b: ForwardResult, pick: (r: ForwardResult) => ArrayLike<number>, w: number): number {
+  let worst = 0;
+  for (let s = 0; s < a.batch; s++) {
+    for (let p = 0; p < a.lengths[s]!; p++) {
+      for (let j = 0; j < w; j++) {
+        const x = pick(a)[(s * a.seqLen + p) * w + j]!;
+        const y = pick(b)[(s * b.seqLen + p) * w + j]!;
+        worst = Math.max(worst, Math.abs(x - y));
+      }
+    }
+  }
+  return worst;
+}
+
+/**
+ * Max |a − b| of one hook over the real positions of two results, laid out as hooks.ts documents:
+ * [batch, pos, ...] hooks at positions < length, [batch, head, q, k] hooks at q, k < length. Two
+ * masked scores (both at or below -1e29, the -1e30 of a padded key in float32 or float64) count as equal.
+ */
+export function maxHookDiff(model: CompiledModel, a: ForwardResult, b: ForwardResult, name: string): number {
+  const spec = hookSpecs(model).find((s) => s.name === name);
+  if (!spec) throw new Error(`no hook ${name}`);
+  const x = a.hooks!.get(name)!;
+  const y = b.hooks!.get(name)!;
+  const T = a.seqLen;
+  const diff = (i: number, j: number): number => (x[i]! <= -1e29 && y[j]! <= -1e29 ? 0 : Math.abs(x[i]! - y[j]!));
+  let worst = 0;
+  if (spec.shape[2] === "pos") {
+    const heads = spec.shape[1] as number;
+    for (let s = 0; s < a.batch; s++)
+      for (let h = 0; h < heads; h++)
+        for (let q = 0; q < a.lengths[s]!; q++)
+          for (let k = 0; k < a.lengths[s]!; k++) {
+            const i = (((s * heads + h) * T + q) * T) + k;
+            worst = Math.max(worst, diff(i, i));
+          }
+    return worst;
+  }
+  const w = spec.shape.slice(2).reduce<number>((p, d) => p * (d as number), 1);
+  for (let s = 0; s < a.batch; s++)
+    for (let p = 0; p < a.lengths[s]!; p++)
+      for (let j = 0; j < w; j++) {
+        const i = (s * T + p) * w + j;
+        worst = Math.max(worst, diff(i, i));
+      }
+  return worst;
 }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Ajv } from "ajv";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { fieldPath, modelSchema, planValueDims, readModel, validateModel, writeModel } from "../../compiler/model/modelFile.js";
-import { writeFileAtomic } from "../../compiler/model/atomicWrite.js";
+import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import { modelStats } from "../../compiler/model/stats.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { clone, copyModel, fracModel, randomModel, type DeepMutable } from "./fixtures.js";

@@ -4,7 +4,7 @@
 // and the class of a Max-identifier answer.
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { makeRng } from "../../runtime/random.js";

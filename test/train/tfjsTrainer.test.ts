@@ -5,12 +5,12 @@
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/compiler/compile.js";
+import { compileSOp } from "../../compiler/passes/compile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { makeRng } from "../../runtime/random.js";
-import { referenceForward } from "../../runtime/referenceForward.js";
-import { makeTokenizer } from "../../runtime/tokenize.js";
+import { referenceForward } from "../../runtime/forward/referenceForward.js";
+import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { addNoise, geometryOf, paramsOf, randomParams, tensorSpecs, type Geometry, type Params } from "../../runtime/train/params.js";
 import { createTfjsTrainer } from "../../runtime/train/tfjsTrainer.js";
 import { argmaxRows, zerosLike, type TrainBatch, type Trainer } from "../../runtime/train/trainer.js";

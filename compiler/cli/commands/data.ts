@@ -3,7 +3,7 @@
 // label histograms, so a user can check that a correlated and an uncorrelated set differ only in
 // the planted correlation. --jsonl writes the samples, one JSON object per line.
 import { UsageError } from "../../language/diagnostics.js";
-import { writeFileAtomic } from "../../model/atomicWrite.js";
+import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { makeRng } from "../../../runtime/random.js";
 import { DEFAULT_SPECS, formatHistogram, labelHistogram, makeDataset, specProblem, type TaskName, type TaskSpec } from "../../../runtime/tasks/data.js";
 import { parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";

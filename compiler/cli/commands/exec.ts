@@ -2,15 +2,16 @@
 // run a compiled model on inputs (on onnxruntime-node unless --engine tfjs) and show its decoded
 // outputs, the way `run` shows the interpreter's. With --trace, also every head's attention pattern
 // and, after every sublayer, the residual stream read back as s-ops (with --json: the raw residual
-// streams too).
+// streams too, and `trace.hooks`: every TransformerLens hook of compiler/model/hooks.ts by name, for
+// that input's real positions).
 import * as fs from "node:fs";
 import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
 import type { Atom } from "../../rasp/values.js";
 import { parseInput } from "../inputs.js";
-import { createRunner, type EngineName } from "../../../runtime/runModel.js";
-import { makeTokenizer } from "../../../runtime/tokenize.js";
-import { traceSequence, type Trace } from "../../../runtime/trace.js";
+import { createRunner, type EngineName } from "../../../runtime/forward/runModel.js";
+import { makeTokenizer } from "../../../runtime/forward/tokenize.js";
+import { traceSequence, type Trace } from "../../../runtime/forward/trace.js";
 import { table } from "./modelArgs.js";
 
 export interface ExecOptions {

@@ -8,7 +8,7 @@ import { planRuns } from "../../../runtime/experiment/plan.js";
 import { runSweep, serveWorker } from "../../../runtime/experiment/sweep.js";
 import { SWEEP_FILES } from "../../../runtime/experiment/runOne.js";
 import { parsePositiveInt } from "./modelArgs.js";
-import { formatEta } from "../../../runtime/experiment/display.js";
+import { formatEta, SweepDisplay } from "../sweepDisplay.js";
 
 export interface ExperimentOptions {
   readonly out: string;
@@ -29,7 +29,7 @@ export async function experiment(file: string, opts: ExperimentOptions): Promise
   const runs = planRuns(config);
   const iterations = runs.reduce((a, r) => a + r.iterations, 0);
   process.stderr.write(`${config.name}: ${runs.length} runs (${iterations.toLocaleString("en-US")} iterations of batch ${config.training.batchSize}) on ${config.engine}/${config.backend}, ${jobs} at a time\n`);
-  const result = await runSweep({ config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1] });
+  const result = await runSweep({ config, outDir: opts.out, jobs, resume: opts.resume === true, force: opts.force === true, workerScript: process.argv[1], observe: (all, pending) => new SweepDisplay(all, pending, (line) => process.stderr.write(line + "\n")) });
   const markdown = fs.readFileSync(path.join(result.dir, SWEEP_FILES.markdown), "utf8");
   process.stdout.write(markdown);
   const failed = result.results.filter((r) => r.summary === null);

@@ -8,11 +8,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../../language/diagnostics.js";
-import { writeFileAtomic } from "../../model/atomicWrite.js";
+import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { readModel } from "../../model/modelFile.js";
 import { formatCount } from "../../model/stats.js";
 import type { StagedDir } from "../../export/tfjs.js";
-import { allHookNames } from "../../../runtime/outputs.js";
+import { allHookNames } from "../../model/hooks.js";
 
 export interface ExportOptions {
   readonly onnx?: string;
@@ -41,7 +41,7 @@ export async function exportModel(modelFile: string, opts: ExportOptions): Promi
     const { encodeOnnx, ONNX_OPSET } = await import("../../export/onnx.js");
     onnxBytes = encodeOnnx(model, { withInternals });
     if (opts.check !== false) {
-      const { checkOnnxExport } = await import("../../export/onnxCheck.js");
+      const { checkOnnxExport } = await import("../../../runtime/onnxCheck.js");
       const { inputs } = await checkOnnxExport(model, onnxBytes, withInternals);
       checked = `; loads in onnxruntime-node and matches the reference forward pass on ${inputs} inputs`;
     }

@@ -6,12 +6,12 @@
 // .rasp file, with a line on stdout. Refusals (programs the compiler reports as outside what it
 // compiles) are counted by reason, not failures. Exit 1 when anything failed.
 import { UsageError } from "../../language/diagnostics.js";
-import { availableEngines } from "../../fuzz/engines.js";
-import { defaultCompile, type Pipeline } from "../../fuzz/check.js";
-import { describeFailure } from "../../fuzz/failureFile.js";
-import { AVOIDABLE, type Avoidable } from "../../fuzz/generator.js";
-import { renderAtom } from "../../fuzz/program.js";
-import { runFuzz, type FoundFailure, type FuzzSummary } from "../../fuzz/run.js";
+import { availableEngines } from "../../../runtime/fuzz/engines.js";
+import { defaultCompile, type Pipeline } from "../../../runtime/fuzz/check.js";
+import { describeFailure } from "../../../runtime/fuzz/failureFile.js";
+import { AVOIDABLE, type Avoidable } from "../../../runtime/fuzz/generator.js";
+import { renderAtom } from "../../../runtime/fuzz/program.js";
+import { runFuzz, type FoundFailure, type FuzzSummary } from "../../../runtime/fuzz/run.js";
 import type { Atom } from "../../rasp/values.js";
 import { formatSeconds, parseNonNegativeInt, parsePositiveInt, parseVocab } from "./modelArgs.js";
 import { progressBar } from "../progress.js";

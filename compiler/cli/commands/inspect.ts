@@ -3,7 +3,7 @@
 // and parameter counts. `--json`: the same as data. `--html`: a self-contained page with a
 // heatmap of every weight matrix (written atomically).
 import * as path from "node:path";
-import { writeFileAtomic } from "../../model/atomicWrite.js";
+import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { blockRows, describeEntry, dimRanges, residualGroups } from "../../model/describe.js";
 import { readModel } from "../../model/modelFile.js";
 import { formatCount, matrixSize, modelStats } from "../../model/stats.js";
@@ -19,6 +19,10 @@ function textReport(model: CompiledModel): string {
   const out: string[] = [];
   out.push(`model: ${model.source.file}, s-op ${model.source.sop} (${model.output.encoding})`);
   out.push(`  vocab ${JSON.stringify(model.vocab)}, max length ${model.maxLen}, BOS ${JSON.stringify(model.bos)}`);
+  if (model.trained) {
+    const t = model.trained;
+    out.push(`  fine-tuned: run ${t.runId} (${t.protocol}${t.startRun ? ` from ${t.startRun}` : ""}), step ${t.step}, starting from ${t.sourceModel}`);
+  }
   out.push(...summaryLines(model));
   out.push("", "layer plan:");
   const rows = blockRows(model);

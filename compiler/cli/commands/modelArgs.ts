@@ -1,6 +1,7 @@
 // What `compile`, `verify`, `exec` and `inspect` share: parsing the compile options given on the
 // command line, loading the program and compiling it, and showing a model's size.
 import { UsageError } from "../../language/diagnostics.js";
+import { CompileOptionError, type CompileOptionField } from "../../options.js";
 import { loadProgram, outputSOp } from "../../interpreter/program.js";
 import type { OverrideValue } from "../../interpreter/interpreter.js";
 import { readSourceFile } from "../../interpreter/sourceFiles.js";
@@ -109,11 +110,24 @@ export function loadTarget(file: string, sopName: string, sources: Map<string, s
 
 /** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
 export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number): Promise<{ model: CompiledModel; seconds: number }> {
-  const { compileSOp } = await import("../../compiler/compile.js");
+  const { compileSOp } = await import("../../passes/compile.js");
   const start = performance.now();
   const opts = { vocab, maxLen, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}) };
-  const model = compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName });
+  const model = withFlagNames(() => compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName }));
   return { model, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The flag each compile option field is given by on the command line. */
+const FLAGS: Record<CompileOptionField, string> = { vocab: "--vocab", maxLen: "--max-len", bos: "--bos", coldness: "--coldness", mlpBand: "the MLP band" };
+
+/** Runs a compile, rewording a bad option's error with the CLI's flag names (`--max-len must ...`). */
+export function withFlagNames<T>(compile: () => T): T {
+  try {
+    return compile();
+  } catch (e) {
+    if (e instanceof CompileOptionError) throw new UsageError(e.describe((f) => FLAGS[f]));
+    throw e;
+  }
 }
 
 /** Two or three lines: layers, heads, d_model, MLP widths, parameters. */

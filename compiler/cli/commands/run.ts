@@ -4,8 +4,9 @@ import { loadProgram, outputSOp } from "../../interpreter/program.js";
 import { readSourceFile } from "../../interpreter/sourceFiles.js";
 import { isSOp, type SOp } from "../../rasp/ops.js";
 import { GraphEvaluator } from "../../rasp/evaluate.js";
-import { formatAtom, type Atom } from "../../rasp/values.js";
+import type { Atom } from "../../rasp/values.js";
 import { parseInput, readInputsFile } from "../inputs.js";
+import { table } from "./modelArgs.js";
 import { RaspError } from "../../language/diagnostics.js";
 
 export interface RunOptions {
@@ -62,15 +63,4 @@ function namedSOps(entries: [string, unknown][], target: SOp, targetName: string
   for (const [name, v] of entries) if (isSOp(v) && v !== target && !name.startsWith("_")) list.push([name, v]);
   list.push([targetName, target]);
   return list;
-}
-
-/** Weiss's REPL shows an s-op as its name and its values per position; this lines them up. */
-function table(input: readonly Atom[], rows: [string, Atom[]][]): string {
-  const header: [string, string[]][] = [["position", input.map((_, i) => String(i))], ["tokens", input.map(formatAtom)]];
-  const all = [...header, ...rows.map(([name, vals]) => [name, vals.map(formatAtom)] as [string, string[]])];
-  const nameWidth = Math.max(...all.map(([n]) => n.length));
-  const colWidth = input.map((_, i) => Math.max(...all.map(([, cells]) => cells[i]!.length)));
-  return all
-    .map(([name, cells]) => `${name.padEnd(nameWidth)} | ${cells.map((c, i) => c.padStart(colWidth[i]!)).join(" ")}`)
-    .join("\n");
 }

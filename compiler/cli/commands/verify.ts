@@ -8,7 +8,7 @@ import { UsageError } from "../../language/diagnostics.js";
 import { readModel } from "../../model/modelFile.js";
 import { progressBar } from "../progress.js";
 import { formatAtom, type Atom } from "../../rasp/values.js";
-import { createRunner, type EngineName } from "../../../runtime/runModel.js";
+import { createRunner, type EngineName } from "../../../runtime/forward/runModel.js";
 import { makeRng } from "../../../runtime/random.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, hasDistinctTokens, randomInputs, verifyModel } from "../../../runtime/verify.js";
 
