@@ -20,10 +20,14 @@ export function formatEta(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
-/** A run as people read it: `FT η=1e-2 C_Tr=0.5`. */
+/** A run as people read it: `FT η=1e-2 C_Tr=0.5 seed 1`. */
 export function describeRun(r: PlannedRun): string {
+  return `${describeCell(r)} seed ${r.seed}`;
+}
+
+function describeCell(r: PlannedRun): string {
   const lr = `η=${formatNumber(r.learningRate)}`;
-  if (r.protocol === "FT") return `FT ${lr} C_Tr=${r.cTrain}`;
+  if (r.protocol === "FT") return `FT ${lr} C_Tr=${r.cTrain}${r.ptMix !== 0 ? ` PT mix ${r.ptMix}` : ""}`;
   if (r.protocol === "reFT") {
     const src = r.source!;
     return `reFT ${lr} of ${src.protocol} η=${formatNumber(src.learningRate)}${src.cTrain !== null ? ` C_Tr=${src.cTrain}` : ""}`;
@@ -129,7 +133,7 @@ export class SweepDisplay implements SweepObserver {
     this.end(r);
     const a = s.final.acc;
     const status = s.status === "diverged" ? `DIVERGED: ${s.message}` : `Acc O_PT ${pct(a.ptC0)} / O_FT ${pct(a.ftC0)} (C_Te=0), ${pct(a.ptC1)} / ${pct(a.ftC1)} (C_Te=1)`;
-    const reach = r.target ? `, 90% at ${s.itersTo90 ?? "never"}` : "";
+    const reach = r.target ? `, 90% held from ${s.heldFrom90 ?? "never"}` : "";
     this.say(`[${this.finished}/${this.all.length}] ${describeRun(r)}: ${status}${reach}; ${s.stepsPerSecond.toFixed(0)} steps/s; ETA ${formatEta(this.eta())}`);
   }
 

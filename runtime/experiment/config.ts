@@ -15,10 +15,11 @@ import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/common/closestName.js";
 import { confinementRoot, insideTree } from "../../compiler/interpreter/loadConfinement.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
+import { stratifyProblem } from "../tasks/stratified.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
 import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { jsonSyntaxError } from "./jsonSyntax.js";
-import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS, type PresetName } from "./presets.js";
+import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_TASK_SETTINGS, TASK_COLDNESS, type PresetName, type PresetOverrides } from "./presets.js";
 
 export type Protocol = "FT" | "reFT" | "randFT" | "ScrFT";
 export const PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "randFT", "ScrFT"];
@@ -42,7 +43,8 @@ export interface ExperimentConfig {
   readonly maxLen: number;
   /** The attention coldness the models are compiled with; null: the compiler's own choice. */
   readonly coldness: number | null;
-  readonly seed: number;
+  /** One sweep per seed: each seed draws its own noise and training batches; the test sets are the first seed's. */
+  readonly seeds: readonly number[];
   readonly protocols: readonly Protocol[];
   readonly engine: Engine;
   readonly backend: string;
@@ -60,12 +62,14 @@ export interface ExperimentConfig {
     /** Clip the global gradient norm to this before the momentum update; null: no clipping. */
     readonly gradClip: number | null;
   };
-  readonly ft: { readonly learningRates: readonly number[]; readonly cTrain: readonly number[]; readonly iterations: number };
+  /** `ptMix`: shares of each FT batch that are pretraining data with O_PT labels (appendix G.1), one FT run per value; [0]: none. */
+  readonly ft: { readonly learningRates: readonly number[]; readonly cTrain: readonly number[]; readonly ptMix: readonly number[]; readonly iterations: number };
   /** Reverse fine-tuning of the FT (or randFT) models trained at `fromLearningRates`. */
   readonly reft: { readonly fromLearningRates: readonly number[]; readonly learningRates: readonly number[]; readonly iterations: number };
   readonly randft: { readonly learningRates: readonly number[]; readonly iterations: number };
   readonly scrft: { readonly learningRates: readonly number[]; readonly iterations: number };
-  readonly eval: { readonly every: number; readonly samples: number };
+  /** Test sets of `samples` each, scored every `every` steps; `stratify` = k: each count 0..k of O_PT equally often (Counter), null: the task's distribution. */
+  readonly eval: { readonly every: number; readonly samples: number; readonly stratify: number | null };
   readonly checkpointEvery: number;
 }
 
@@ -89,8 +93,6 @@ export type ExperimentFile = DeepPartial<Omit<ExperimentConfig, "task">> & {
 
 /** A config is a few hundred bytes; past this it is not one. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
-const DEFAULT_PROTOCOLS: readonly Protocol[] = ["FT", "reFT", "ScrFT"];
 const DEFAULT_OPERAND_VARIABLE: Readonly<Record<TaskName, string>> = { counter: "operand", max_identifier: "o_pt" };
 
 // ---------------------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     // The compiler's MAX_COLDNESS: larger scores overflow float32.
     coldness: { type: ["number", "null"], exclusiveMinimum: 0, maximum: 1_000_000 },
     // makeRng keeps 32 bits of the seed; a larger one would silently alias a smaller one.
-    seed: { type: "integer", minimum: 0, maximum: 4294967295 },
+    seeds: { type: "array", items: { type: "integer", minimum: 0, maximum: 4294967295 }, minItems: 1, uniqueItems: true },
     protocols: { type: "array", items: { enum: PROTOCOLS }, minItems: 1, uniqueItems: true },
     engine: { enum: Object.keys(ENGINE_BACKENDS) },
     backend: { enum: [...new Set(Object.values(ENGINE_BACKENDS).flat())] },
@@ -154,12 +156,13 @@ export const EXPERIMENT_CONFIG_SCHEMA = {
     ft: section({
       learningRates,
       cTrain: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, uniqueItems: true },
+      ptMix: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 1, uniqueItems: true },
       iterations,
     }),
     reft: section({ fromLearningRates: learningRates, learningRates, iterations }),
     randft: section({ learningRates, iterations }),
     scrft: section({ learningRates, iterations }),
-    eval: section({ every: integerAtLeast(1), samples: { ...integerAtLeast(1), maximum: MAX_EVAL_SAMPLES } }),
+    eval: section({ every: integerAtLeast(1), samples: { ...integerAtLeast(1), maximum: MAX_EVAL_SAMPLES }, stratify: { type: ["integer", "null"], minimum: 0 } }),
     checkpointEvery: integerAtLeast(1),
   },
 } as const;
@@ -330,6 +333,10 @@ function semanticProblem(c: ExperimentConfig): string | null {
   const spec = specProblem({ task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length });
   if (spec) return specMessage(spec, c);
   if (c.maxLen < c.length) return `maxLen: must be >= length (${c.length}), got ${c.maxLen}`;
+  if (c.eval.stratify !== null) {
+    const p = stratifyProblem({ task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length }, c.eval.stratify, c.eval.samples);
+    if (p) return `eval.${p.field}: ${p.reason}`;
+  }
   const backends: readonly string[] = ENGINE_BACKENDS[c.engine];
   if (!backends.includes(c.backend)) return `backend: ${show(c.backend)} is not a backend of engine "${c.engine}" (its backends are ${backends.map(show).join(", ")})`;
   const has = (p: Protocol) => c.protocols.includes(p);
@@ -370,15 +377,13 @@ export function parseExperimentConfig(json: unknown, file: string, options: Conf
     throw new UsageError(`${file}: ${first ? schemaErrorMessage(first, json) : "not a valid experiment config"}`);
   }
   const { $schema: _schema, description: _description, preset: presetName = "paper", task, name, program, operandVariable, maxLen, coldness, ...settings } = json;
-  const preset = { ...PRESETS[presetName], ...(presetName === "quick" ? { length: QUICK_LENGTHS[task] } : {}) };
+  const preset = mergeLayers<PresetOverrides>(PRESETS[presetName], presetName === "quick" ? QUICK_TASK_SETTINGS[task] : {});
   const spec = DEFAULT_SPECS[task];
   const base: Layered = {
     oPt: spec.oPt,
     oFt: spec.oFt,
     q: spec.q,
     length: spec.length,
-    seed: 0,
-    protocols: DEFAULT_PROTOCOLS,
     engine: "ort",
     backend: "cpu",
     threads: 0,
@@ -396,7 +401,7 @@ export function parseExperimentConfig(json: unknown, file: string, options: Conf
     length: m.length,
     maxLen: maxLen ?? preset.maxLen ?? m.length,
     coldness: coldness === undefined ? TASK_COLDNESS[task] : coldness,
-    seed: m.seed,
+    seeds: m.seeds,
     protocols: m.protocols,
     engine: m.engine,
     backend: m.backend,

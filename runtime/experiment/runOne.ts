@@ -14,10 +14,11 @@ import { makeRng } from "../random.js";
 import type { TaskSpec } from "../tasks/data.js";
 import { modelFingerprint, readCheckpoint } from "../train/checkpoint.js";
 import { createTrainer, engineVersions } from "../train/engines.js";
-import { makeTestSets, RUN_FILES, trainRun, type MetricsRecord, type RunSummary } from "../train/loop.js";
+import { encodeTestSets, RUN_FILES, trainRun, type MetricsRecord, type RunSummary } from "../train/loop.js";
 import { addNoise, geometryOf, modelFromParams, paramsOf } from "../train/params.js";
 import { MODEL_ANSWER_POSITION, TaskEncoder } from "../train/taskBatches.js";
 import { zerosLike } from "../train/trainer.js";
+import { testSamples, type TestSamples } from "../train/testSets.js";
 import type { ExperimentConfig } from "./config.js";
 import { runSeed, type PlannedRun } from "./plan.js";
 
@@ -28,6 +29,14 @@ export const runDir = (sweepDir: string, id: string) => path.join(sweepDir, SWEE
 
 export function taskSpec(c: ExperimentConfig): TaskSpec {
   return { task: c.task, oPt: c.oPt, oFt: c.oFt, q: c.q, length: c.length };
+}
+
+/** The seed of a sweep's test sets: its first seed's, so that every seed is scored on the same samples as the baselines. */
+export const testSeed = (c: ExperimentConfig): number => c.seeds[0]!;
+
+/** The sweep's test samples: every run and every baseline row is scored on these. */
+export function sweepTestSamples(c: ExperimentConfig): TestSamples {
+  return testSamples(taskSpec(c), c.eval.samples, testSeed(c), c.eval.stratify);
 }
 
 /** Threads for one run when `jobs` runs share the machine. */
@@ -46,7 +55,7 @@ export interface RunOneOptions {
 
 export async function runOne(o: RunOneOptions): Promise<RunSummary> {
   const { config: c, run } = o;
-  const seed = runSeed(c.seed, run.id);
+  const seed = runSeed(run.seed, run.cell);
   // reFT continues a run that started from the O_PT model, so its checkpoint belongs to that model.
   const startFile = modelFile(o.sweepDir, run.start.kind === "compiled" ? run.start.model : "pt");
   const startModel: CompiledModel = readModel(startFile);
@@ -81,18 +90,19 @@ export async function runOne(o: RunOneOptions): Promise<RunSummary> {
     writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(record, null, 2) + "\n");
     const encoder = new TaskEncoder(startModel);
     const spec = taskSpec(c);
-    const tests = makeTestSets(encoder, spec, c.eval.samples, c.seed);
+    const tests = encodeTestSets(encoder, sweepTestSamples(c));
     return await trainRun({
       settings: {
         spec,
         labels: run.labels,
         cTrain: run.cTrain,
+        ptMix: run.ptMix,
         schedule: { peak: run.learningRate, iterations: run.iterations, warmupFraction: c.training.warmupFraction, finalFraction: c.training.finalLrFraction },
         momentum: c.training.momentum,
         clipNorm: c.training.gradClip,
         batchSize: c.training.batchSize,
         seed,
-        testSeed: c.seed,
+        testSeed: testSeed(c),
         evalEvery: c.eval.every,
         evalSamples: c.eval.samples,
         checkpointEvery: c.checkpointEvery,

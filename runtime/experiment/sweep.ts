@@ -19,7 +19,8 @@ import { writeModel } from "../../compiler/model/modelFile.js";
 import type { MetricsRecord, RunSummary } from "../train/loop.js";
 import type { ExperimentConfig } from "./config.js";
 import { planRuns, type PlannedRun } from "./plan.js";
-import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, threadsPerRun } from "./runOne.js";
+import { modelFile, readSummary, runDir, runOne, SWEEP_FILES, sweepTestSamples, taskSpec, threadsPerRun } from "./runOne.js";
+import { baselines, type Baseline } from "./baselines.js";
 import { sweepCsv, sweepMarkdown, type RunResult } from "./tables.js";
 import { exitWithParent } from "./parentWatch.js";
 import { SweepLock } from "./sweepLock.js";
@@ -113,9 +114,9 @@ function prepareFolder(o: SweepOptions, dir: string): void {
   writeFileAtomic(configFile, JSON.stringify(o.config, null, 2) + "\n");
 }
 
-function writeTables(c: ExperimentConfig, dir: string, results: readonly RunResult[]): void {
-  writeFileAtomic(path.join(dir, SWEEP_FILES.csv), sweepCsv(results));
-  writeFileAtomic(path.join(dir, SWEEP_FILES.markdown), sweepMarkdown(results, { title: `${c.name}: ${c.task}, ${c.engine}/${c.backend}`, oPt: c.oPt, oFt: c.oFt }));
+function writeTables(c: ExperimentConfig, dir: string, results: readonly RunResult[], base: readonly Baseline[]): void {
+  writeFileAtomic(path.join(dir, SWEEP_FILES.csv), sweepCsv(results, base));
+  writeFileAtomic(path.join(dir, SWEEP_FILES.markdown), sweepMarkdown(results, { title: `${c.name}: ${c.task}, ${c.engine}/${c.backend}`, oPt: c.oPt, oFt: c.oFt, seeds: c.seeds, baselines: base }));
 }
 
 /** Runs one planned run in a worker process; resolves with its summary. */
@@ -169,6 +170,8 @@ async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], loc
   if (o.header !== undefined) log(o.header);
   if (!fs.existsSync(modelFile(dir, "pt")) || !fs.existsSync(modelFile(dir, "ft"))) writeModels(models, dir);
 
+  // The runs' test sets (runOne.ts draws the same ones), for the baseline rows of the tables.
+  const base = baselines(taskSpec(c), sweepTestSamples(c));
   const started = performance.now();
   const results = new Map<string, RunResult>(runs.map((r) => [r.id, { run: r, summary: readSummary(dir, r.id) }]));
   const ordered = (): RunResult[] => runs.map((r) => results.get(r.id)!);
@@ -219,7 +222,7 @@ async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], loc
       display.fail(r, why);
       if (err instanceof UsageError && o.jobs === 1) throw err;
     }
-    writeTables(c, dir, ordered());
+    writeTables(c, dir, ordered(), base);
   };
 
   try {
@@ -241,7 +244,7 @@ async function sweepLocked(o: SweepOptions, dir: string, runs: PlannedRun[], loc
     process.removeListener("SIGTERM", stopChildren);
     display.close();
   }
-  writeTables(c, dir, ordered());
+  writeTables(c, dir, ordered(), base);
   return { dir, results: ordered(), seconds: (performance.now() - started) / 1000 };
 }
 

@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { tensorSpecs, sizeOf, type Geometry, type Params } from "./params.js";
 import type { TrainerState } from "./trainer.js";
+import { gradCountersFrom, type GradCounters } from "./gradStats.js";
 
 export const CHECKPOINT_FORMAT = "raspc-checkpoint";
 /** Two float32 tensors per parameter, in base64: as large as the biggest model file allowed. */
@@ -19,6 +20,8 @@ export interface LoopCounters {
   /** Training loss summed since the last metrics record, and how many steps that covers. */
   readonly lossSum: number;
   readonly lossCount: number;
+  /** Gradient-norm sums since the last metrics record (gradStats.ts). */
+  readonly grad: GradCounters;
   /** Lines of metrics.jsonl that belong to steps up to `step`. */
   readonly metricsLines: number;
 }
@@ -86,5 +89,5 @@ export function readCheckpoint(file: string, geometry: Geometry, fingerprint: st
     return v;
   };
   if (typeof c.lossSum !== "number") throw new UsageError(`${file}: lossSum must be a number`);
-  return { fingerprint, step: int("step"), lossSum: c.lossSum, lossCount: int("lossCount"), metricsLines: int("metricsLines"), state: { params: read("params"), velocity: read("velocity") } };
+  return { fingerprint, step: int("step"), lossSum: c.lossSum, lossCount: int("lossCount"), grad: gradCountersFrom(c.grad), metricsLines: int("metricsLines"), state: { params: read("params"), velocity: read("velocity") } };
 }

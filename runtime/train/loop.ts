@@ -12,12 +12,16 @@ import * as path from "node:path";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
 import { readBoundedText } from "../../compiler/common/boundedRead.js";
-import { makeDataset, type TaskSpec } from "../tasks/data.js";
-import { makeRng } from "../random.js";
+import type { Sample, TaskName, TaskSpec } from "../tasks/data.js";
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { learningRateAt, type Schedule } from "./schedule.js";
-import { streamSeed, type Encoded, type LabelKind, type TaskEncoder } from "./taskBatches.js";
+import { testSamples, type TestSamples } from "./testSets.js";
+import { firstCrossing, heldFrom } from "./thresholds.js";
+import { addStep, gradRecord, runGradStats, ZERO_GRAD_COUNTERS, type GradCounters, type GradRecord } from "./gradStats.js";
+import type { Encoded, LabelKind, TaskEncoder } from "./taskBatches.js";
 import { argmaxRows, type Trainer } from "./trainer.js";
+import { confuse, confusionTable, perClassAccuracy, predictedHistogram, type Confusion, type Confusions } from "./confusion.js";
+import type { Atom } from "../../compiler/rasp/values.js";
 import type { Params } from "./params.js";
 
 export interface RunSettings {
@@ -25,6 +29,8 @@ export interface RunSettings {
   readonly labels: LabelKind;
   /** Fraction of training samples that carry the spurious correlation; null: the natural distribution (pretraining data). */
   readonly cTrain: number | null;
+  /** Share of each batch that is pretraining data with O_PT labels (appendix G.1); absent: none. */
+  readonly ptMix?: number;
   readonly schedule: Schedule;
   readonly momentum: number;
   /** Global gradient-norm clip; null: none. */
@@ -51,6 +57,12 @@ export interface MetricsRecord {
   readonly loss: number | null;
   readonly lr: number | null;
   readonly acc: Accuracies;
+  /** Pre-clip gradient norms of the steps since the previous record, and how often the clip bound (null at step 0). */
+  readonly grad?: GradRecord | null;
+  /** Per class of the true O_PT / O_FT answer (confusion.ts), on each test set: [right, of]. */
+  readonly perClass?: Record<AccuracyKey, Record<string, [number, number]>>;
+  /** How often each answer class was predicted, per test set. */
+  readonly predicted?: { readonly c0: Record<string, number>; readonly c1: Record<string, number> };
 }
 
 export interface RunSummary {
@@ -58,14 +70,22 @@ export interface RunSummary {
   readonly steps: number;
   readonly final: MetricsRecord;
   readonly initial: MetricsRecord;
+  /** The first record at which the target accuracy reached 90% / 100% (thresholds.ts). */
   readonly itersTo90: number | null;
   readonly itersTo100: number | null;
+  /** The first record from which the target accuracy stays at or above 90% / 100% to the end: what the tables report. */
+  readonly heldFrom90: number | null;
+  readonly heldFrom100: number | null;
   readonly trainSeconds: number;
   readonly stepsPerSecond: number;
+  /** The pre-clip gradient norm and clip rate over all of the run's steps. */
+  readonly grad: GradRecord | null;
   readonly message?: string;
+  /** The class confusions at the final record (confusion.md in the run folder shows them as tables). */
+  readonly confusions?: Confusions;
 }
 
-export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", finalModel: "final-model.json", summary: "summary.json" } as const;
+export const RUN_FILES = { metrics: "metrics.jsonl", checkpoint: "checkpoint.json", finalModel: "final-model.json", summary: "summary.json", confusion: "confusion.md" } as const;
 
 export interface TestSets {
   readonly c0: Encoded[];
@@ -77,33 +97,58 @@ const EVAL_CHUNK = 500;
 
 /** The two test sets (C_Te = 0 and 1), encoded in chunks. */
 export function makeTestSets(encoder: TaskEncoder, spec: TaskSpec, samples: number, seed: number): TestSets {
-  const chunked = (c: number): Encoded[] => {
-    const all = makeDataset(spec, samples, c, makeRng(streamSeed(seed, c === 0 ? 0x7e570 : 0x7e571)));
+  return encodeTestSets(encoder, testSamples(spec, samples, seed));
+}
+
+/** Test samples (testSets.ts) encoded in chunks. */
+export function encodeTestSets(encoder: TaskEncoder, sets: TestSamples): TestSets {
+  const chunked = (all: readonly Sample[]): Encoded[] => {
     const out: Encoded[] = [];
     for (let i = 0; i < all.length; i += EVAL_CHUNK) out.push(encoder.encode(all.slice(i, i + EVAL_CHUNK), "pt"));
     return out;
   };
-  return { c0: chunked(0), c1: chunked(1) };
+  return { c0: chunked(sets.c0), c1: chunked(sets.c1) };
 }
 
 export async function evaluate(trainer: Trainer, tests: TestSets): Promise<Accuracies> {
-  const score = async (chunks: Encoded[]): Promise<[number, number]> => {
-    let pt = 0;
-    let ft = 0;
+  return (await evaluateClasses(trainer, tests, null)).acc;
+}
+
+export interface Evaluation {
+  readonly acc: Accuracies;
+  /** Present when evaluateClasses was given the task and the model's answers. */
+  readonly confusions: Confusions | null;
+}
+
+/** Accuracies and, with `classes`, the class confusions (confusion.ts) of the model's answers. */
+export async function evaluateClasses(trainer: Trainer, tests: TestSets, classes: { readonly task: TaskName; readonly answers: readonly Atom[] } | null): Promise<Evaluation> {
+  const score = async (chunks: Encoded[], pt: Confusion, ft: Confusion): Promise<[number, number]> => {
+    let ptRight = 0;
+    let ftRight = 0;
     let n = 0;
     for (const c of chunks) {
       const pred = argmaxRows(await trainer.logits(c.batch), trainer.geometry.outputs);
       pred.forEach((p, i) => {
-        if (p === c.ptColumns[i]) pt++;
-        if (p === c.ftColumns[i]) ft++;
+        if (p === c.ptColumns[i]) ptRight++;
+        if (p === c.ftColumns[i]) ftRight++;
       });
+      if (classes) confuse(classes.task, c.samples, Array.from(pred, (p) => classes.answers[p]!), pt, ft);
       n += pred.length;
     }
-    return [pt / n, ft / n];
+    return [ptRight / n, ftRight / n];
   };
-  const [ptC0, ftC0] = await score(tests.c0);
-  const [ptC1, ftC1] = await score(tests.c1);
-  return { ptC0, ftC0, ptC1, ftC1 };
+  const m: Confusions = { ptC0: {}, ftC0: {}, ptC1: {}, ftC1: {} };
+  const [ptC0, ftC0] = await score(tests.c0, m.ptC0, m.ftC0);
+  const [ptC1, ftC1] = await score(tests.c1, m.ptC1, m.ftC1);
+  return { acc: { ptC0, ftC0, ptC1, ftC1 }, confusions: classes ? m : null };
+}
+
+/** The per-class accuracies and predicted-answer histograms a metrics record keeps. */
+function classSummary(m: Confusions): Pick<MetricsRecord, "perClass" | "predicted"> {
+  return {
+    perClass: { ptC0: perClassAccuracy(m.ptC0), ftC0: perClassAccuracy(m.ftC0), ptC1: perClassAccuracy(m.ptC1), ftC1: perClassAccuracy(m.ftC1) },
+    predicted: { c0: predictedHistogram(m.ptC0), c1: predictedHistogram(m.ptC1) },
+  };
 }
 
 export interface TrainRunOptions {
@@ -142,9 +187,20 @@ function readMetrics(file: string): MetricsRecord[] {
     });
 }
 
-/** The first recorded step at which `key` reached `level`, or null. */
-export function iterationsTo(records: readonly MetricsRecord[], key: AccuracyKey, level: number): number | null {
-  return records.find((r) => r.acc[key] >= level - 1e-12)?.step ?? null;
+
+/** confusion.md: the four matrices of the final record. */
+function confusionReport(m: Confusions, step: number): string {
+  const part = (title: string, c: Confusion) => [`## ${title}`, "", confusionTable(c), ""];
+  return [
+    `# What the model computes at step ${step}`,
+    "",
+    "Rows: the class of the true answer (Counter: the count; Max-identifier: its rank among the input's tokens); columns: the class of the model's answer (∉x: a token not in the input).",
+    "",
+    ...part("True O_PT answer, C_Te = 0", m.ptC0),
+    ...part("True O_FT answer, C_Te = 0", m.ftC0),
+    ...part("True O_PT answer, C_Te = 1", m.ptC1),
+    ...part("True O_FT answer, C_Te = 1", m.ftC1),
+  ].join("\n");
 }
 
 export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
@@ -157,6 +213,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   let step = 0;
   let lossSum = 0;
   let lossCount = 0;
+  let grad: GradCounters = ZERO_GRAD_COUNTERS;
   let records: MetricsRecord[] = [];
   let lastSaved: number | null = null;
   if (o.resume && fs.existsSync(checkpointFile)) {
@@ -167,7 +224,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     const written = readMetrics(metricsFile);
     if (ck.metricsLines > written.length) throw new UsageError(`${checkpointFile}: metricsLines ${ck.metricsLines} but ${RUN_FILES.metrics} has ${written.length} record(s); the run folder was changed (delete it to run it again)`);
     trainer.load(ck.state);
-    ({ step, lossSum, lossCount } = ck);
+    ({ step, lossSum, lossCount, grad } = ck);
     lastSaved = step;
     // Records written after the checkpoint belong to steps that will be run again.
     records = written.slice(0, ck.metricsLines);
@@ -180,17 +237,21 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   const save = (): boolean => {
     const state = trainer.state();
     if (!state.params.every((t) => t.every(Number.isFinite))) return false;
-    const ck: Checkpoint = { fingerprint: o.fingerprint, step, lossSum, lossCount, metricsLines: records.length, state };
+    const ck: Checkpoint = { fingerprint: o.fingerprint, step, lossSum, lossCount, grad, metricsLines: records.length, state };
     writeCheckpoint(checkpointFile, trainer.geometry, ck);
     lastSaved = step;
     return true;
   };
+  let lastConfusions: Confusions | null = null;
   const record = async (lr: number | null): Promise<void> => {
-    const r: MetricsRecord = { step, loss: lossCount > 0 ? lossSum / lossCount : null, lr, acc: await evaluate(trainer, o.tests) };
+    const e = await evaluateClasses(trainer, o.tests, { task: s.spec.task, answers: encoder.answers });
+    lastConfusions = e.confusions;
+    const r: MetricsRecord = { step, loss: lossCount > 0 ? lossSum / lossCount : null, lr, acc: e.acc, grad: gradRecord(grad, s.clipNorm), ...classSummary(e.confusions!) };
     records.push(r);
     fs.appendFileSync(metricsFile, JSON.stringify(r) + "\n");
     lossSum = 0;
     lossCount = 0;
+    grad = ZERO_GRAD_COUNTERS;
   };
   if (step === 0 && records.length === 0) {
     await record(null);
@@ -204,9 +265,9 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
   o.onProgress?.(step, total, records.at(-1) ?? null);
   while (step < total) {
     const lr = learningRateAt(s.schedule, step);
-    const batch = encoder.trainingBatch(s.spec, s.seed, step, s.batchSize, s.cTrain, s.labels);
+    const batch = encoder.trainingBatch(s.spec, s.seed, step, s.batchSize, s.cTrain, s.labels, s.ptMix ?? 0);
     const t0 = performance.now();
-    const { loss } = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
+    const { loss, gradNorm } = await trainer.step(batch, { learningRate: lr, momentum: s.momentum, ...(s.clipNorm !== null ? { clipNorm: s.clipNorm } : {}) });
     trainSeconds += (performance.now() - t0) / 1000;
     stepsTimed++;
     if (!Number.isFinite(loss)) {
@@ -216,6 +277,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     step++;
     lossSum += loss;
     lossCount++;
+    grad = addStep(grad, gradNorm, s.clipNorm);
     if (step % s.evalEvery === 0 || step === total) await record(lr);
     if ((step % s.checkpointEvery === 0 || step === total) && !save()) {
       diverged = `the parameters overflowed at step ${step} (learning rate ${lr.toPrecision(3)}); ${kept()}`;
@@ -228,17 +290,24 @@ export async function trainRun(o: TrainRunOptions): Promise<RunSummary> {
     else if (lastSaved !== null) o.onFinished(readCheckpoint(checkpointFile, trainer.geometry, o.fingerprint).state.params, lastSaved);
   }
   const final = records.at(-1)!;
+  // A resumed run that had nothing left to do scores its final parameters again for the matrices.
+  const confusions = lastConfusions ?? (await evaluateClasses(trainer, o.tests, { task: s.spec.task, answers: encoder.answers })).confusions!;
   const summary: RunSummary = {
     status: diverged ? "diverged" : "done",
     steps: step,
     initial: records[0]!,
     final,
-    itersTo90: s.target ? iterationsTo(records, s.target, 0.9) : null,
-    itersTo100: s.target ? iterationsTo(records, s.target, 1) : null,
+    itersTo90: s.target ? firstCrossing(records, s.target, 0.9) : null,
+    itersTo100: s.target ? firstCrossing(records, s.target, 1) : null,
+    heldFrom90: s.target ? heldFrom(records, s.target, 0.9) : null,
+    heldFrom100: s.target ? heldFrom(records, s.target, 1) : null,
     trainSeconds,
     stepsPerSecond: stepsTimed > 0 ? stepsTimed / trainSeconds : 0,
+    grad: runGradStats(records),
     ...(diverged ? { message: diverged } : {}),
+    confusions,
   };
+  writeFileAtomic(path.join(o.runDir, RUN_FILES.confusion), confusionReport(confusions, final.step));
   writeFileAtomic(path.join(o.runDir, RUN_FILES.summary), JSON.stringify(summary, null, 2) + "\n");
   return summary;
 }

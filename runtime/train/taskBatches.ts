@@ -2,7 +2,7 @@
 // t_n]` and the label's unembedding column. Batch t of a run is a pure function of (seed, t), so
 // a resumed run sees exactly the batches an uninterrupted one would.
 import type { CompiledModel } from "../../compiler/model/types.js";
-import { atomEquals, formatAtom } from "../../compiler/rasp/values.js";
+import { atomEquals, formatAtom, type Atom } from "../../compiler/rasp/values.js";
 import { ANSWER_POSITION, makeDataset, makeNaturalDataset, type Sample, type TaskSpec } from "../tasks/data.js";
 import { makeTokenizer } from "../forward/tokenize.js";
 import { makeRng, type Rng } from "../random.js";
@@ -30,6 +30,17 @@ export interface Encoded {
   readonly ftColumns: Int32Array;
 }
 
+/**
+ * How many of a batch of `size` are pretraining samples at mixing share `share`: floor(share · size)
+ * plus one more with probability equal to the remainder, so that shares below 1/size (the paper's
+ * 0.1%) still mix in pretraining data at the right rate on average.
+ */
+export function ptCount(share: number, size: number, rng: Rng): number {
+  const exact = share * size;
+  const whole = Math.floor(exact);
+  return Math.min(size, whole + (rng.next() < exact - whole ? 1 : 0));
+}
+
 export class TaskEncoder {
   private readonly tokenizer;
   private readonly outputs: number;
@@ -37,6 +48,11 @@ export class TaskEncoder {
   constructor(private readonly model: CompiledModel) {
     this.tokenizer = makeTokenizer(model);
     this.outputs = model.output.values.length;
+  }
+
+  /** The model's answer for each output column. */
+  get answers(): readonly Atom[] {
+    return this.model.output.values;
   }
 
   column(label: string | number): number {
@@ -70,11 +86,19 @@ export class TaskEncoder {
 
   /**
    * Training batch `t` of a run: `size` samples with the correlation in exactly `cTrain` of them,
-   * or (`cTrain` null) samples from the task's natural distribution.
+   * or (`cTrain` null) samples from the task's natural distribution. With `ptMix` > 0 (appendix
+   * G.1), a share `ptMix` of the batch is pretraining data instead: natural samples with their O_PT
+   * labels, ptCount(ptMix, size) of them, at the end of the batch.
    */
-  trainingBatch(spec: TaskSpec, seed: number, t: number, size: number, cTrain: number | null, labels: LabelKind): TrainBatch {
+  trainingBatch(spec: TaskSpec, seed: number, t: number, size: number, cTrain: number | null, labels: LabelKind, ptMix = 0): TrainBatch {
     const rng = makeRng(streamSeed(seed, t + 1));
-    const samples = cTrain === null ? makeNaturalDataset(spec, size, rng) : makeDataset(spec, size, cTrain, rng);
-    return this.encode(samples, labels, rng).batch;
+    // Drawn only when mixing, so that unmixed batches stay what they always were.
+    const nPt = ptMix > 0 ? ptCount(ptMix, size, rng) : 0;
+    const own = cTrain === null ? makeNaturalDataset(spec, size - nPt, rng) : makeDataset(spec, size - nPt, cTrain, rng);
+    if (nPt === 0) return this.encode(own, labels, rng).batch;
+    const e = this.encode([...own, ...makeNaturalDataset(spec, nPt, rng)], labels, rng);
+    const mixed = e.batch.labels.slice();
+    for (let i = size - nPt; i < size; i++) mixed[i] = e.ptColumns[i]!;
+    return { ...e.batch, labels: mixed };
   }
 }

@@ -16,7 +16,7 @@ import {
   type ExperimentConfig,
 } from "../../runtime/experiment/config.js";
 import { jsonSyntaxError } from "../../runtime/experiment/jsonSyntax.js";
-import { PRESETS, PRESET_NAMES, QUICK_LENGTHS, TASK_COLDNESS } from "../../runtime/experiment/presets.js";
+import { PRESETS, PRESET_NAMES, QUICK_TASK_SETTINGS, TASK_COLDNESS } from "../../runtime/experiment/presets.js";
 import { DEFAULT_SPECS } from "../../runtime/tasks/data.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-config-"));
@@ -61,17 +61,17 @@ describe("defaults", () => {
       length: 10,
       maxLen: 10,
       coldness: null,
-      seed: 0,
+      seeds: [0],
       protocols: ["FT", "reFT", "ScrFT"],
       engine: "ort",
       backend: "cpu",
       threads: 0,
       training: { batchSize: 96, momentum: 0.9, warmupFraction: 0.2, finalLrFraction: 0.01, noiseStd: 1e-4, gradClip: 1 },
-      ft: { learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, iterations: 10_000 },
+      ft: { learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, ptMix: [0], iterations: 10_000 },
       reft: { fromLearningRates: [1e-2], learningRates: PAPER_LRS, iterations: 10_000 },
       randft: { learningRates: [1e-2], iterations: 10_000 },
       scrft: { learningRates: PAPER_LRS, iterations: 10_000 },
-      eval: { every: 100, samples: 1000 },
+      eval: { every: 100, samples: 1000, stratify: null },
       checkpointEvery: 1000,
     });
   });
@@ -143,13 +143,16 @@ describe("presets", () => {
   it("quick shortens the runs and keeps the paper's sweeps", () => {
     const c = parse({ task: "counter", preset: "quick" });
     expect(c.name).toBe("counter-quick");
-    expect(c.length).toBe(QUICK_LENGTHS[c.task]);
-    expect(c.maxLen).toBe(QUICK_LENGTHS[c.task]);
-    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, iterations: 2000 });
-    expect(c.reft).toEqual({ fromLearningRates: [1e-1, 1e-2, 1e-4], learningRates: PAPER_LRS, iterations: 1000 });
+    expect(c.length).toBe(QUICK_TASK_SETTINGS[c.task].length);
+    expect(c.maxLen).toBe(QUICK_TASK_SETTINGS[c.task].length);
+    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: [0, 0.5, 1], ptMix: [0], iterations: 2000 });
+    expect(c.reft).toEqual({ fromLearningRates: [1e-1, 1e-2], learningRates: [1e-2, 1e-3, 1e-4], iterations: 1000 });
+    expect(c.protocols).toEqual(["FT", "reFT", "ScrFT", "randFT"]);
+    expect(c.seeds).toEqual([0, 1, 2]);
     expect(parse({ task: "max_identifier", preset: "quick" }).length).toBe(10);
     expect(c.scrft).toEqual({ learningRates: PAPER_LRS, iterations: 1000 });
-    expect(c.eval).toEqual({ every: 50, samples: 500 });
+    expect(c.eval).toEqual({ every: 50, samples: 500, stratify: 4 });
+    expect(parse({ task: "max_identifier", preset: "quick" }).eval.stratify).toBeNull();
     expect(c.checkpointEvery).toBe(500);
     expect(c.training).toEqual(parse({ task: "counter" }).training);
   });
@@ -161,9 +164,10 @@ describe("presets", () => {
   it("a nested partial override keeps the preset's other nested fields", () => {
     const c = parse({ task: "counter", preset: "quick", training: { batchSize: 32 }, ft: { iterations: 7 } });
     expect(c.training).toEqual({ batchSize: 32, momentum: 0.9, warmupFraction: 0.2, finalLrFraction: 0.01, noiseStd: 1e-4, gradClip: 1 });
-    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: PAPER_C_TRAIN, iterations: 7 });
+    expect(c.ft).toEqual({ learningRates: PAPER_LRS, cTrain: [0, 0.5, 1], ptMix: [0], iterations: 7 });
     expect(c.reft.iterations).toBe(1000);
-    expect(c.eval).toEqual({ every: 50, samples: 500 });
+    expect(c.eval).toEqual({ every: 50, samples: 500, stratify: 4 });
+    expect(parse({ task: "max_identifier", preset: "quick" }).eval.stratify).toBeNull();
   });
 
   it("arrays replace, never merge", () => {
@@ -177,8 +181,9 @@ describe("presets", () => {
   it("every preset passes the schema and resolves for both tasks", () => {
     for (const preset of PRESET_NAMES) {
       for (const task of ["counter", "max_identifier"] as const) {
-        // The preset's own values, given as if a user wrote them, go through the same checks.
-        const c = parse({ task, preset, ...PRESETS[preset] });
+        // The preset's own values (with quick's per-task ones), given as if a user wrote them, go through the same checks.
+        const own = preset === "quick" ? QUICK_TASK_SETTINGS[task] : {};
+        const c = parse({ task, preset, ...PRESETS[preset], ...own, eval: { ...PRESETS[preset].eval, ...own.eval } });
         expect(c).toEqual(parse({ task, preset }));
         expect(c.name).toBe(`${task}-${preset}`);
       }
@@ -277,10 +282,14 @@ describe("every field's errors name the field in one line", () => {
     [c({ coldness: -5 }), "coldness", "must be > 0, got -5"],
     [c({ coldness: "10" }), "coldness", "must be"],
     // seed, protocols, engine
-    [c({ seed: -1 }), "seed", "must be >= 0, got -1"],
-    [c({ seed: 0.5 }), "seed", "must be an integer"],
-    [c({ seed: 2 ** 32 }), "seed", "must be <= 4294967295"],
-    [c({ seed: "0" }), "seed", "must be an integer"],
+    [c({ seeds: [] }), "seeds", "must not be empty"],
+    [c({ seeds: [0, 1, 0] }), "seeds", "0 appears twice (at [0] and [2])"],
+    [c({ seeds: 3 }), "seeds", "must be an array, got 3"],
+    [c({ seeds: [-1] }), "seeds[0]", "must be >= 0, got -1"],
+    [c({ seeds: [1, 0.5] }), "seeds[1]", "must be an integer"],
+    [c({ seeds: [2 ** 32] }), "seeds[0]", "must be <= 4294967295"],
+    [c({ seeds: ["0"] }), "seeds[0]", "must be an integer"],
+    [c({ seed: 1 }), "seed", "unknown field (did you mean seeds?)"],
     [c({ protocols: [] }), "protocols", "must not be empty"],
     [c({ protocols: "FT" }), "protocols", 'must be an array, got "FT"'],
     [c({ protocols: ["FT", "ScrFT", "FT"] }), "protocols", '"FT" appears twice'],
@@ -359,6 +368,15 @@ describe("every field's errors name the field in one line", () => {
     [c({ eval: { every: 2.5 } }), "eval.every", "must be an integer"],
     [c({ eval: { samples: 0 } }), "eval.samples", "must be >= 1"],
     [c({ eval: { samples: 1.5 } }), "eval.samples", "must be an integer"],
+    [c({ ft: { ptMix: [0.5, 1.5] } }), "ft.ptMix[1]", "must be <= 1, got 1.5"],
+    [c({ ft: { ptMix: [-0.1] } }), "ft.ptMix[0]", "must be >= 0, got -0.1"],
+    [c({ ft: { ptMix: [] } }), "ft.ptMix", "must not be empty"],
+    [c({ ft: { ptMix: 0.5 } }), "ft.ptMix", "must be an array, got 0.5"],
+    [c({ eval: { stratify: 5 } }), "eval.stratify", "count 5 of a cannot carry the correlation (count b = 6) in 10 tokens"],
+    [c({ eval: { stratify: 3, samples: 10 } }), "eval.samples", "must be a multiple of 4 (eval.stratify asks for each count 0..3 equally often), got 10"],
+    [c({ eval: { stratify: -1 } }), "eval.stratify", "must be >= 0"],
+    [c({ eval: { stratify: "4" } }), "eval.stratify", "must be an integer or null"],
+    [m({ eval: { stratify: 2 } }), "eval.stratify", "only Counter's test sets can be stratified"],
     [c({ checkpointEvery: 0 }), "checkpointEvery", "must be >= 1, got 0"],
     [c({ checkpointEvery: 1.5 }), "checkpointEvery", "must be an integer"],
     [c({ checkpointevery: 5 }), "checkpointevery", "unknown field (did you mean checkpointEvery?)"],
@@ -382,8 +400,9 @@ describe("every field's errors name the field in one line", () => {
 
 describe("config files", () => {
   it("loads a file, naming it in errors about its fields", () => {
-    const file = writeFile("ok.json", JSON.stringify({ task: "counter", preset: "quick", seed: 3 }));
-    expect(loadExperimentConfig(file).seed).toBe(3);
+    const file = writeFile("ok.json", JSON.stringify({ task: "counter", preset: "quick", seeds: [3, 5] }));
+    expect(loadExperimentConfig(file).seeds).toEqual([3, 5]);
+    expect(loadExperimentConfig(writeFile("quick.json", JSON.stringify({ task: "counter", preset: "quick" }))).seeds).toEqual([0, 1, 2]);
     const bad = writeFile("bad-lr.json", JSON.stringify({ task: "counter", ft: { learningRates: [0.1, 0] } }));
     expect(failure(() => loadExperimentConfig(bad))).toBe(`${bad}: ft.learningRates[1]: must be > 0, got 0`);
   });

@@ -14,7 +14,7 @@ import { modelFingerprint, readCheckpoint } from "../../runtime/train/checkpoint
 import { evaluate, makeTestSets, RUN_FILES, trainRun, type RunSettings, type TestSets } from "../../runtime/train/loop.js";
 import { createOrtTrainer } from "../../runtime/train/ortTrainer.js";
 import { addNoise, geometryOf, paramsOf, type Params } from "../../runtime/train/params.js";
-import { MODEL_ANSWER_POSITION, TaskEncoder } from "../../runtime/train/taskBatches.js";
+import { MODEL_ANSWER_POSITION, ptCount, TaskEncoder } from "../../runtime/train/taskBatches.js";
 import { zerosLike, type Trainer } from "../../runtime/train/trainer.js";
 
 const FILE = "rasp-programs/counter.rasp";
@@ -142,5 +142,31 @@ describe("training a compiled Counter model", () => {
     const other = compileCounter("b");
     const file = path.join(tmp, "whole", RUN_FILES.checkpoint);
     expect(() => readCheckpoint(file, geometryOf(other), modelFingerprint(geometryOf(other), paramsOf(other)))).toThrow(/checkpoint\.json: the checkpoint is from a different model/);
+  });
+});
+
+describe("PT/FT mixing (appendix G.1)", () => {
+  it("puts ptCount(share, batch) natural samples with O_PT labels at the end of an FT batch; share 0 changes nothing", () => {
+    const plain = encoder.trainingBatch(spec, 4, 9, 96, 1, "ft");
+    expect(encoder.trainingBatch(spec, 4, 9, 96, 1, "ft", 0)).toEqual(plain);
+    const mixed = encoder.trainingBatch(spec, 4, 9, 96, 1, "ft", 0.5);
+    expect(mixed.labels).toHaveLength(96);
+    // Decode each sample back to tokens and check its label against both operands' counts.
+    const countOf = (row: number, token: number) => Array.from(mixed.ids.slice(row * mixed.seqLen + 1, (row + 1) * mixed.seqLen)).filter((id) => id === token).length;
+    const [a, b] = ["a", "b"].map((t) => encoder.encode([{ tokens: [t, t, t, t, t], labelPt: 0, labelFt: 0, correlated: false }], "pt").batch.ids[1]!);
+    for (let i = 0; i < 96; i++) {
+      const want = i < 48 ? countOf(i, b!) : countOf(i, a!);
+      expect(mixed.labels[i], `sample ${i}`).toBe(encoder.column(want));
+    }
+  });
+
+  it("mixes in shares below one sample per batch at the right rate on average", () => {
+    const rng = makeRng(3);
+    let total = 0;
+    for (let t = 0; t < 20_000; t++) total += ptCount(0.001, 96, rng);
+    expect(total / 20_000).toBeGreaterThan(0.096 * 0.85);
+    expect(total / 20_000).toBeLessThan(0.096 * 1.15);
+    expect(ptCount(1, 96, rng)).toBe(96);
+    expect(ptCount(0.5, 96, rng)).toBe(48);
   });
 });

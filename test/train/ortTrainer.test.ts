@@ -29,10 +29,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 /** The gradient one step takes from zero momentum with lr 1: p_before - p_after. */
-async function gradientOf(t: Trainer, opts: Omit<StepOptions, "learningRate" | "momentum"> = {}, seed = 11): Promise<{ loss: number; grads: Float32Array[] }> {
+async function gradientOf(t: Trainer, opts: Omit<StepOptions, "learningRate" | "momentum"> = {}, seed = 11): Promise<{ loss: number; gradNorm: number; grads: Float32Array[] }> {
   const before = t.state().params;
-  const { loss } = await t.step(randomBatch(makeRng(seed), 7, 4), { learningRate: 1, momentum: 0, ...opts });
-  return { loss, grads: t.state().params.map((p, i) => before[i]!.map((v, j) => v - p[j]!)) };
+  const { loss, gradNorm } = await t.step(randomBatch(makeRng(seed), 7, 4), { learningRate: 1, momentum: 0, ...opts });
+  return { loss, gradNorm, grads: t.state().params.map((p, i) => before[i]!.map((v, j) => v - p[j]!)) };
 }
 
 describe("the ORT training step against TensorFlow.js autodiff", () => {
@@ -75,6 +75,10 @@ describe("the ORT training step against TensorFlow.js autodiff", () => {
     const b = await gradientOf(tfjs, { clipNorm: clip });
     const clippedNorm = Math.sqrt(a.grads.reduce((acc, g) => acc + g.reduce((x, v) => x + v * v, 0), 0));
     expect(clippedNorm).toBeCloseTo(clip, 4);
+    // Both engines report the norm before clipping: the unclipped gradient's.
+    expect(free.gradNorm).toBeCloseTo(norm, 4);
+    expect(a.gradNorm).toBeCloseTo(norm, 4);
+    expect(b.gradNorm).toBeCloseTo(norm, 4);
     a.grads.forEach((g, i) => {
       expect(maxAbsDiff(g, b.grads[i]!)).toBeLessThan(2e-5 * (1 + maxAbs(b.grads[i]!)));
       expect(maxAbsDiff(g, free.grads[i]!.map((v) => v / 4))).toBeLessThan(1e-5 * (1 + maxAbs(free.grads[i]!)));
