@@ -9,7 +9,7 @@ import { ROOT, caretColumn, diagnostics, ensureBuilt, expectNoCrash, raspc, remo
 beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
-const QUICK = JSON.stringify({ task: "counter", preset: "quick", name: "q", protocols: ["ScrFT"], scrft: { learningRates: [0.01], iterations: 10 }, eval: { every: 10, samples: 30 } });
+const QUICK = JSON.stringify({ task: "counter", preset: "quick", name: "q", seeds: [0], protocols: ["ScrFT"], scrft: { learningRates: [0.01], iterations: 10 }, eval: { every: 10, samples: 30 } });
 
 describe.concurrent("smaller faults", () => {
   it("an unwritable --out is 'cannot write: ...', not an internal error", async () => {

@@ -12,8 +12,8 @@ import { BIN, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "
 beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
-const LONG = { task: "counter", preset: "quick", name: "long", protocols: ["FT"], ft: { learningRates: [0.01], cTrain: [0, 1], iterations: 1_000_000 }, eval: { every: 10, samples: 30 }, checkpointEvery: 10 };
-const SHORT = { task: "counter", preset: "quick", name: "short", protocols: ["ScrFT"], scrft: { learningRates: [0.01], iterations: 20 }, eval: { every: 10, samples: 30 }, checkpointEvery: 10 };
+const LONG = { task: "counter", preset: "quick", name: "long", seeds: [0], protocols: ["FT"], ft: { learningRates: [0.01], cTrain: [0, 1], iterations: 1_000_000 }, eval: { every: 10, samples: 30 }, checkpointEvery: 10 };
+const SHORT = { task: "counter", preset: "quick", name: "short", seeds: [0], protocols: ["ScrFT"], scrft: { learningRates: [0.01], iterations: 20 }, eval: { every: 10, samples: 30 }, checkpointEvery: 10 };
 
 async function waitFor<T>(what: string, f: () => T | null, ms: number): Promise<T> {
   const until = Date.now() + ms;
@@ -77,7 +77,7 @@ describe("experiment workers and a second writer", () => {
       expect(second.code).toBe(1);
       expect(second.stderr.trim().split("\n").at(-1)).toMatch(new RegExp(`^raspc: out/long: in use by raspc experiment pid ${parent.pid} since \\S+; wait for it to finish or stop it$`));
       expect(workers.every(processAlive)).toBe(true);
-      const metrics = path.join(dir, "out", "long", "runs", "FT-lr1e-2-c0", "metrics.jsonl");
+      const metrics = path.join(dir, "out", "long", "runs", "FT-lr1e-2-c0-s0", "metrics.jsonl");
       await waitFor("a worker training", () => (fs.existsSync(metrics) ? true : null), 20_000);
       parent.kill("SIGKILL");
       const killed = Date.now();
@@ -95,7 +95,7 @@ describe("experiment workers and a second writer", () => {
 
 describe("tampered checkpoints", () => {
   let dir: string;
-  const run = () => path.join(dir, "out", "short", "runs", "ScrFT-lr1e-2");
+  const run = () => path.join(dir, "out", "short", "runs", "ScrFT-lr1e-2-s0");
   beforeAll(async () => {
     dir = scratch({ "short.json": JSON.stringify(SHORT) });
     const r = await raspc(["experiment", "short.json", "--out", "out"], { cwd: dir, timeoutMs: 60_000 });
@@ -114,7 +114,7 @@ describe("tampered checkpoints", () => {
     const r = await raspc(["experiment", "short.json", "--out", "out", "--resume"], { cwd: dir, timeoutMs: 60_000 });
     expectNoCrash(r);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ScrFT-lr1e-2\/checkpoint\.json: step 999 is past the run's 20 iterations/);
+    expect(r.stderr).toMatch(/ScrFT-lr1e-2-s0\/checkpoint\.json: step 999 is past the run's 20 iterations/);
     expect(fs.existsSync(path.join(run(), "summary.json"))).toBe(false);
   }, 60_000);
 
@@ -123,7 +123,7 @@ describe("tampered checkpoints", () => {
     const r = await raspc(["experiment", "short.json", "--out", "out", "--resume"], { cwd: dir, timeoutMs: 60_000 });
     expectNoCrash(r);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ScrFT-lr1e-2\/checkpoint\.json: metricsLines 50 but metrics\.jsonl has 3 record\(s\)/);
+    expect(r.stderr).toMatch(/ScrFT-lr1e-2-s0\/checkpoint\.json: metricsLines 50 but metrics\.jsonl has 3 record\(s\)/);
     expect(fs.existsSync(lockFileOf(path.join(dir, "out", "short")))).toBe(false);
   }, 60_000);
 });
