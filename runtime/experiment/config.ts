@@ -11,14 +11,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
+import { UsageError } from "../../compiler/language/diagnostics.js";
 import { closestName } from "../../compiler/common/closestName.js";
 import { confinementRoot, insideTree } from "../../compiler/interpreter/loadConfinement.js";
 import { DEFAULT_SPECS, specProblem, type TaskName } from "../tasks/data.js";
 import { stratifyProblem } from "../tasks/stratified.js";
 import { ENGINE_BACKENDS, type EngineName } from "../train/backends.js";
-import { readBoundedText } from "../../compiler/common/boundedRead.js";
-import { jsonSyntaxError } from "./jsonSyntax.js";
+import { readJsonConfig } from "./jsonSyntax.js";
 import { PAPER_SETTINGS, PRESETS, PRESET_NAMES, QUICK_TASK_SETTINGS, TASK_COLDNESS, type PresetName, type PresetOverrides } from "./presets.js";
 
 export type Protocol = "FT" | "reFT" | "randFT" | "ScrFT";
@@ -91,8 +90,6 @@ export type ExperimentFile = DeepPartial<Omit<ExperimentConfig, "task">> & {
   readonly description?: string;
 };
 
-/** A config is a few hundred bytes; past this it is not one. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
 const DEFAULT_OPERAND_VARIABLE: Readonly<Record<TaskName, string>> = { counter: "operand", max_identifier: "o_pt" };
 
 // ---------------------------------------------------------------------------------------------
@@ -429,19 +426,7 @@ export function parseExperimentConfig(json: unknown, file: string, options: Conf
  * `overrides` replace top-level fields of the file (the command line's --engine and --backend).
  */
 export function loadExperimentConfig(file: string, overrides: Readonly<Record<string, unknown>> = {}, options: ConfigOptions = {}): ExperimentConfig {
-  const text = readBoundedText(file, "an experiment config", MAX_CONFIG_BYTES);
-  // The scanner runs on valid JSON too: it alone refuses a key given twice.
-  const found = jsonSyntaxError(text);
-  if (found !== null) {
-    const at = rangeAt(file, text, found.offset);
-    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: ${found.reason.endsWith("twice in this object") ? "" : "not valid JSON: "}${found.reason}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const json = readJsonConfig(file, "an experiment config");
   const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
   return parseExperimentConfig(isObject ? { ...(json as Record<string, unknown>), ...overrides } : json, file, options);
 }

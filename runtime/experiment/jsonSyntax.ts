@@ -2,7 +2,33 @@
 // ("Unexpected token '}', ... is not valid JSON"), so a small strict scanner finds the first error
 // itself; the caller turns its offset into file:line:col. It is also stricter than JSON.parse in one
 // way: a key given twice in one object is an error (JSON.parse keeps the last silently, so a config
-// with two "ft" sections would run with half of what its author wrote).
+// with two "ft" sections would run with half of what its author wrote). readJsonConfig is the one
+// way every config (experiment, pretraining, PCFG task) is read: bounded, located, strict.
+import { readBoundedText } from "../../compiler/common/boundedRead.js";
+import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
+
+/** A config is a few hundred bytes; past this it is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Reads a JSON config a user named (`kind` says what it is, e.g. "an experiment config"): refused
+ * unless a regular file under 1 MiB, and every syntax error or repeated key is one UsageError at
+ * file:line:col.
+ */
+export function readJsonConfig(file: string, kind: string): unknown {
+  const text = readBoundedText(file, kind, MAX_CONFIG_BYTES);
+  // The scanner runs on valid JSON too: it alone refuses a key given twice.
+  const found = jsonSyntaxError(text);
+  if (found !== null) {
+    const at = rangeAt(file, text, found.offset);
+    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: ${found.reason.endsWith("twice in this object") ? "" : "not valid JSON: "}${found.reason}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
 
 class JsonSyntax {
   constructor(readonly offset: number, readonly reason: string) {}

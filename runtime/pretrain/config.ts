@@ -2,10 +2,9 @@
 // next-token task with AdamW and the paper's warmup + cosine schedule (appendix E.2). JSON checked
 // by an ajv schema, then for what a schema cannot say (nEmbd divisible by nHead); every problem is
 // one line naming the file and the field, before anything is written.
-import * as fs from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
-import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
-import { jsonSyntaxError } from "../experiment/jsonSyntax.js";
+import { UsageError } from "../../compiler/language/diagnostics.js";
+import { readJsonConfig } from "../experiment/jsonSyntax.js";
 import { checkGptConfig, type GptConfig } from "../models/gpt.js";
 import type { OptimizerSpec } from "../autodiff/step.js";
 import type { Schedule } from "../train/schedule.js";
@@ -146,26 +145,6 @@ export function parsePretrainConfig(json: unknown, file: string): PretrainConfig
 }
 
 export function loadPretrainConfig(file: string): PretrainConfig {
-  let text: string;
-  try {
-    const st = fs.statSync(file);
-    if (st.isDirectory()) throw new UsageError(`${file}: is a folder, not a config file`);
-    if (st.isFile() && st.size > 1 << 20) throw new UsageError(`${file}: ${st.size} bytes is too large for a config file`);
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `${file}: no such file` : `${file}: cannot read the config file${code ? ` (${code})` : ""}`);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    const found = jsonSyntaxError(text);
-    if (found === null) throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    const at = rangeAt(file, text, found.offset);
-    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: not valid JSON: ${found.reason}`);
-  }
+  const json = readJsonConfig(file, "a pretraining config");
   return parsePretrainConfig(json, file);
 }

@@ -8,13 +8,11 @@
 // Grammar errors are the grammar file's own located diagnostics.
 import * as path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { rangeAt, UsageError } from "../../../compiler/language/diagnostics.js";
-import { decodeSource } from "../../../compiler/interpreter/sourceFiles.js";
-import { readBoundedFile } from "../../../compiler/common/boundedRead.js";
+import { UsageError } from "../../../compiler/language/diagnostics.js";
 import { loadGrammar, type LoadedGrammar } from "../../../compiler/pcfg/load.js";
 import { grammarStats, type GrammarStats } from "../../../compiler/pcfg/stats.js";
 import { schemaErrorMessage } from "../../experiment/config.js";
-import { jsonSyntaxError } from "../../experiment/jsonSyntax.js";
+import { readJsonConfig } from "../../experiment/jsonSyntax.js";
 import { FAMILIES, PAPER_OPERAND2, takesOperand, type Family } from "./families.js";
 import type { LabelMode } from "./finetuning.js";
 import type { ShortStrings } from "./text.js";
@@ -347,20 +345,9 @@ export function parsePcfgTaskConfig(json: unknown, file: string, sources?: Map<s
   return { file, grammarFile, loaded: loaded!, stats, seed: json.seed ?? 0, window, shortStrings, setup, priorName, pretraining: json.pretraining ?? null, finetuning };
 }
 
-const MAX_CONFIG_BYTES = 1024 * 1024;
-
 /** Reads and resolves a task config file; every problem is a one-line UsageError naming the file. */
 export function loadPcfgTaskConfig(file: string, overrides: { seed?: number } = {}, sources?: Map<string, string>): PcfgTaskConfig {
-  const text = decodeSource(file, readBoundedFile(file, "a task config", MAX_CONFIG_BYTES));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    const found = jsonSyntaxError(text);
-    if (found === null) throw new UsageError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-    const at = rangeAt(file, text, found.offset);
-    throw new UsageError(`${file}:${at.startLine}:${at.startColumn}: not valid JSON: ${found.reason}`);
-  }
+  let json = readJsonConfig(file, "a task config");
   if (overrides.seed !== undefined && typeof json === "object" && json !== null && !Array.isArray(json)) json = { ...json, seed: overrides.seed };
   return parsePcfgTaskConfig(json, file, sources);
 }
