@@ -369,6 +369,10 @@ function semanticProblem(c: ExperimentConfig): string | null {
  */
 export function parseExperimentConfig(json: unknown, file: string, options: ConfigOptions = {}): ExperimentConfig {
   const validate = validator();
+  // A pretraining config is a config of another command, not a misspelt field.
+  if (typeof json === "object" && json !== null && (json as { kind?: unknown }).kind === "gpt-pretrain") {
+    throw new UsageError(`${file}: kind: "gpt-pretrain" is a pretraining config; run it with raspc train`);
+  }
   if (!validate(json)) {
     const first = validate.errors?.[0];
     throw new UsageError(`${file}: ${first ? schemaErrorMessage(first, json) : "not a valid experiment config"}`);

@@ -469,6 +469,9 @@ describe("the shipped configs", () => {
     for (const f of sweeps) expect(loadExperimentConfig(path.join(dir, f)).task).toMatch(/^(counter|max_identifier)$/);
     const pretrains = files.filter(isPretrain);
     expect(pretrains.length).toBeGreaterThanOrEqual(1);
-    for (const f of pretrains) expect(loadPretrainConfig(path.join(dir, f)).name).toBe(f.replace(/\.json$/, ""));
+    for (const f of pretrains) {
+      expect(loadPretrainConfig(path.join(dir, f)).name).toBe(f.replace(/\.json$/, ""));
+      expect(() => loadExperimentConfig(path.join(dir, f))).toThrow(/kind: "gpt-pretrain" is a pretraining config; run it with raspc train$/);
+    }
   });
 });
