@@ -22,3 +22,12 @@ export function makeRng(seed: number): Rng {
   };
   return { next, int: (n: number) => Math.floor(next() * n) };
 }
+
+/** Fisher-Yates in place with `rng`; returns `xs`. One shuffle, so every task draws alike. */
+export function shuffle<T>(xs: T[], rng: Rng): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}

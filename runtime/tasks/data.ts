@@ -11,7 +11,7 @@
 // A sample carries the correlation or provably does not, and both kinds are drawn from the task's
 // distribution conditioned on that, so a C = 0 set never shows the correlation and a C = 1 set
 // always does.
-import type { Rng } from "../random.js";
+import { shuffle, type Rng } from "../random.js";
 
 export type TaskName = "counter" | "max_identifier";
 
@@ -91,14 +91,6 @@ export function specProblem(spec: TaskSpec): string | null {
   if (Math.sign(spec.q) !== Math.sign(gap) || Math.abs(spec.q) < Math.abs(gap)) return `q = ${spec.q} is impossible: the ${spec.oFt}th and ${spec.oPt}th distinct tokens are at least ${gap} letters apart`;
   if (Math.abs(spec.q) - Math.abs(gap) > vocab.length - spec.length) return `q = ${spec.q} leaves too few letters for ${spec.length} distinct tokens`;
   return null;
-}
-
-function shuffle<T>(xs: T[], rng: Rng): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
 }
 
 /** `k` distinct items of `pool`, uniformly. */

@@ -4,7 +4,7 @@
 // count equally often, a capped count min(count, j) scores (j + 1)/(k + 1) and counting stands out.
 // Within a count the sample is the task's distribution conditioned on that count and on whether
 // the correlation count O_FT = count O_PT + q holds.
-import type { Rng } from "../random.js";
+import { shuffle, type Rng } from "../random.js";
 import { COUNTER_VOCAB, readOut, type Sample, type TaskSpec } from "./data.js";
 
 const REJECTION_TRIES = 2000;
@@ -31,14 +31,6 @@ export function stratifyProblem(spec: TaskSpec, k: number, samples: number): Str
   }
   if (samples % (k + 1) !== 0) return { field: "samples", reason: `must be a multiple of ${k + 1} (eval.stratify asks for each count 0..${k} equally often), got ${samples}` };
   return null;
-}
-
-function shuffle<T>(xs: T[], rng: Rng): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
 }
 
 /** One sample with exactly `count` O_PT tokens, with or without the correlation. */

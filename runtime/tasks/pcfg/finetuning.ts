@@ -10,7 +10,7 @@
 // window to match, so classes are spread as the paper asks (fig. 16). In uniform sets the O_PT
 // label is spread the same way whether or not the correlation holds, so the label distributions of
 // C = 0 and C = 1 sets differ only by sampling noise (their TV distance is printed).
-import type { Rng } from "../../random.js";
+import { shuffle, type Rng } from "../../random.js";
 import { countLast, indexOfOccurrence, type Family } from "./families.js";
 import type { TaskGenerator, TaskSample } from "./tasks.js";
 
@@ -165,11 +165,7 @@ export function finetuneSet(gen: TaskGenerator, spec: FinetuneSpec, count: numbe
   const nPt = Math.round(mix * count);
   const nFt = count - nPt;
   const nCorrelated = Math.round(fraction * nFt);
-  const kinds: ("pt" | "c" | "u")[] = [...Array<"pt">(nPt).fill("pt"), ...Array<"c">(nCorrelated).fill("c"), ...Array<"u">(nFt - nCorrelated).fill("u")];
-  for (let i = kinds.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
-  }
+  const kinds = shuffle<"pt" | "c" | "u">([...Array<"pt">(nPt).fill("pt"), ...Array<"c">(nCorrelated).fill("c"), ...Array<"u">(nFt - nCorrelated).fill("u")], rng);
   return kinds.map((k, i) => {
     onSample?.(i);
     if (k !== "pt") return finetuneSample(gen, spec, k === "c", rng);
