@@ -34,13 +34,14 @@ export function displayName(file: string): string {
 }
 
 /**
- * readSourceFile that also records every text it reads in `sources`, under its path and under its
- * display name, so a diagnostic inside a `load`ed file is shown with its line and caret even when
- * the program fails before the interpreter's own record is copied.
+ * A reader (readSourceFile unless another is given) that also records every text it reads in
+ * `sources`, under its path and under its display name, so a diagnostic inside a `load`ed file is
+ * shown with its line and caret even when the program fails before the interpreter's own record is
+ * copied.
  */
-export function recordingReader(sources: Map<string, string>): (file: string) => string {
+export function recordingReader(sources: Map<string, string>, read: (file: string) => string = readSourceFile): (file: string) => string {
   return (file) => {
-    const text = readSourceFile(file);
+    const text = read(file);
     sources.set(file, text);
     sources.set(displayName(path.resolve(file)), text);
     return text;

@@ -1,7 +1,7 @@
 // One program through the whole pipeline: interpret it, compile it, run the model on every engine,
 // and compare each with the interpreter (verifyModel). The compiler and the engines are parameters,
 // so tests can hand in broken ones and watch the fuzzer catch them.
-import { compileSOp, type CompileOptions } from "../../compiler/passes/compile.js";
+import { compileFile, type CompiledFile, type CompileFileOptions } from "../../compiler/compileFile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { ParseFailure, RaspError, UsageError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
@@ -12,14 +12,15 @@ import { describeDeparture, verifyModel } from "../verify.js";
 import { largestTable, MAX_FUZZ_TABLE } from "./budget.js";
 import type { FuzzEngine } from "./engines.js";
 
-export type CompileFn = (sop: SOp, opts: CompileOptions, source: { file: string; text: string; sop: string }) => CompiledModel;
+/** compileFile, or a test's deliberately broken wrapper of it. */
+export type CompileFn = (file: string, options: CompileFileOptions) => CompiledFile;
 
 export interface Pipeline {
   readonly compile: CompileFn;
   readonly engines: readonly FuzzEngine[];
 }
 
-export const defaultCompile: CompileFn = compileSOp;
+export const defaultCompile: CompileFn = compileFile;
 
 export interface Settings {
   readonly vocab: readonly Atom[];
@@ -77,7 +78,9 @@ export async function checkProgram(text: string, settings: Settings, inputs: rea
   }
   let model: CompiledModel;
   try {
-    model = pipeline.compile(sop, { vocab: settings.vocab, maxLen: settings.maxLen }, { file: FILE, text, sop: "out" });
+    // The program is loaded again by compileFile: the load above only tells an invalid program
+    // from a refused one, both RaspErrors.
+    ({ model, sop } = pipeline.compile(FILE, { vocab: settings.vocab, maxLen: settings.maxLen, read: () => text }));
   } catch (err) {
     if (err instanceof RaspError) return { kind: "refused", reason: err.message };
     // A bad vocabulary or max length is the user's mistake, the same for every program.

@@ -3,8 +3,7 @@
 // forward pass (the oracle the engines are tested against, so a disagreement between it and an
 // engine tells an engine bug from a compiler bug), and onnxruntime-node on the ONNX export where
 // it loads.
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { renderAtom } from "./program.js";
 import type { Atom } from "../../compiler/rasp/values.js";
@@ -53,8 +52,7 @@ export async function availableEngines(vocab: readonly Atom[]): Promise<{ engine
   const skipped: string[] = [];
   try {
     const text = `out = tokens == ${renderAtom(vocab[0]!)};\n`;
-    const sop = outputSOp(loadProgram("probe.rasp", () => text));
-    const probe = compileSOp(sop, { vocab, maxLen: 2 }, { file: "probe.rasp", text, sop: "out" });
+    const probe = compileFile("probe.rasp", { vocab, maxLen: 2, read: () => text }).model;
     (await ortEngine.open(probe)).dispose();
     engines.push(ortEngine);
   } catch (err) {

@@ -3,6 +3,8 @@
 // rewords the same error with its flags).
 import { describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compileFile.js";
+import { ParseFailure } from "../../compiler/language/diagnostics.js";
+import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import { CompileOptionError } from "../../compiler/options.js";
 import { withFlagNames } from "../../compiler/cli/commands/modelArgs.js";
 
@@ -11,7 +13,7 @@ const vocab = ["a", "b", "c"];
 
 describe("compileFile", () => {
   it("compiles a file's `out` and records its source", () => {
-    const model = compileFile(COUNTER, { vocab, maxLen: 5 });
+    const { model } = compileFile(COUNTER, { vocab, maxLen: 5 });
     expect(model.maxLen).toBe(5);
     expect(model.vocab).toEqual(vocab);
     expect(model.source.file).toBe(COUNTER);
@@ -39,6 +41,18 @@ describe("compileFile", () => {
     const viaCli = (o: object) => () => withFlagNames(() => compileFile(COUNTER, { vocab, maxLen: 5, ...o }));
     expect(viaCli({ maxLen: 0 })).toThrow("--max-len must be a positive integer, got 0");
     expect(viaCli({ vocab: ["BOS"] })).toThrow('--vocab contains the BOS token "BOS"; pick another --bos');
+  });
+
+  it("compiles a program held in memory under its name, and hands back the s-op it compiled", () => {
+    const text = 'x = tokens == "a";\nout = selector_width(select(x, x, ==));\n';
+    const { model, sop, seconds } = compileFile("mem.rasp", { vocab, maxLen: 4, read: () => text });
+    expect(model.source).toEqual({ file: "mem.rasp", text, sop: "out" });
+    expect(sop.label).toBe("out");
+    expect(new GraphEvaluator(sop).run(["a", "b", "a"]).get(sop.id)).toEqual([2, 1, 2]);
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    // Another s-op of the same text, and a syntax error located in it.
+    expect(compileFile("mem.rasp", { vocab, maxLen: 4, read: () => text, sop: "x" }).model.output.sop).toBe("x");
+    expect(() => compileFile("mem.rasp", { vocab, maxLen: 4, read: () => "out = ;\n" })).toThrow(ParseFailure);
   });
 
   it("names a missing s-op", () => {

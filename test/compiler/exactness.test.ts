@@ -3,14 +3,9 @@
 // keys, categorical→numerical maps, None) checked on compiled models against the interpreter,
 // which is the only oracle here. Long inputs are sorted by length and verified in small batches so
 // that short inputs do not pay for the longest one's padding.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
-import type { CompiledModel } from "../../compiler/model/types.js";
+import type { CompiledFile } from "../../compiler/compileFile.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
-import type { SOp } from "../../compiler/rasp/ops.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
 import { initTfjs } from "../../runtime/forward/forward.js";
 import { decodeOutputs } from "../../runtime/forward/outputs.js";
@@ -20,27 +15,19 @@ import { referenceForward } from "../../runtime/forward/referenceForward.js";
 import { createRunner } from "../../runtime/forward/runModel.js";
 import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel, type VerifyReport } from "../../runtime/verify.js";
+import { compileProgram, inline, library, sopOf, type TestProgram } from "../helpers/programs.js";
 
-const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");
 
 beforeAll(async () => {
   await initTfjs();
 });
 
-function inline(text: string): SOp {
-  return outputSOp(loadProgram("inline.rasp", () => text), "out");
+function compile(p: TestProgram, vocab: readonly Atom[], maxLen: number): CompiledFile {
+  return compileProgram(p, { vocab, maxLen });
 }
 
-function library(file: string): SOp {
-  return outputSOp(loadProgram(path.join(PROGRAMS, file), (f) => fs.readFileSync(f, "utf8")), "out");
-}
-
-function compile(sop: SOp, vocab: readonly Atom[], maxLen: number): CompiledModel {
-  return compileSOp(sop, { vocab, maxLen }, { file: "test.rasp", text: "", sop: "out" });
-}
-
-async function verify(sop: SOp, vocab: readonly Atom[], maxLen: number, inputs: Iterable<Atom[]>): Promise<VerifyReport> {
-  const model = compile(sop, vocab, maxLen);
+async function verify(p: TestProgram, vocab: readonly Atom[], maxLen: number, inputs: Iterable<Atom[]>): Promise<VerifyReport> {
+  const { model, sop } = compile(p, vocab, maxLen);
   const runner = await createRunner(model);
   try {
     const sorted = [...inputs].sort((a, b) => a.length - b.length);
@@ -62,12 +49,12 @@ const random = (vocab: readonly Atom[], maxLen: number, count: number, seed: num
 
 describe("selector_width, length and reverse at long max lengths", () => {
   const vocab = ["a", "b", "c", "d"];
-  const programs: { name: string; sop: () => SOp }[] = [
-    { name: "hist.rasp (selector_width)", sop: () => library("hist.rasp") },
+  const programs: { name: string; program: () => TestProgram }[] = [
+    { name: "hist.rasp (selector_width)", program: () => library("hist.rasp") },
     // Width 0 only arises when a query can select nothing, which hist's selector never does.
-    { name: 'selector_width(select(tokens, "a", ==))', sop: () => inline('out = selector_width(select(tokens, "a", ==));\n') },
-    { name: "length.rasp", sop: () => library("length.rasp") },
-    { name: "reverse.rasp", sop: () => library("reverse.rasp") },
+    { name: 'selector_width(select(tokens, "a", ==))', program: () => inline('out = selector_width(select(tokens, "a", ==));\n') },
+    { name: "length.rasp", program: () => library("length.rasp") },
+    { name: "reverse.rasp", program: () => library("reverse.rasp") },
   ];
   for (const maxLen of [10, 20, 40]) {
     for (const p of programs) {
@@ -77,7 +64,7 @@ describe("selector_width, length and reverse at long max lengths", () => {
         for (let w = 0; w <= maxLen; w++) constructed.push([...rep(w, "a"), ...rep(maxLen - w, "b")]);
         for (let n = 1; n < maxLen; n++) constructed.push(rep(n, "a"));
         const count = maxLen === 40 ? 200 : 100;
-        expectAgreement(await verify(p.sop(), vocab, maxLen, [...constructed, ...random(vocab, maxLen, count, maxLen)]), constructed.length + count);
+        expectAgreement(await verify(p.program(), vocab, maxLen, [...constructed, ...random(vocab, maxLen, count, maxLen)]), constructed.length + count);
       });
     }
   }
@@ -125,8 +112,9 @@ describe("categorical → numerical maps carry negative outputs", () => {
     "out = numerical(aggregate(select(indices, indices, <=), numerical(tokens - 3), 0));",
   ]) {
     it(`${body} on every input up to length 5`, async () => {
-      const sop = inline(body + "\n");
-      const report = await verify(sop, vocab, 5, exhaustiveInputs(vocab, 5));
+      const program = inline(body + "\n");
+      const report = await verify(program, vocab, 5, exhaustiveInputs(vocab, 5));
+      const sop = sopOf(program);
       expectAgreement(report, exhaustiveCount(4, 5));
       // The interpreter's values really are negative somewhere: the test would be vacuous otherwise.
       expect((new GraphEvaluator(sop).run([1, 1, 1]).get(sop.id) as number[]).some((x) => x < 0)).toBe(true);
@@ -137,15 +125,14 @@ describe("categorical → numerical maps carry negative outputs", () => {
 describe("attention is as sharp in the assembled weights as in the construction", () => {
   it("a mean over every key at max length 40 is the mean", async () => {
     const vocab = [-3, 0, 2, 5];
-    const sop = inline("v = numerical(tokens + 0);\nall = select(indices, indices, <=) or select(indices, indices, >);\nout = numerical(aggregate(all, v, 0));\n");
+    const program = inline("v = numerical(tokens + 0);\nall = select(indices, indices, <=) or select(indices, indices, >);\nout = numerical(aggregate(all, v, 0));\n");
     const inputs = [...random(vocab, 40, 150, 7), rep(40, 5), rep(40, -3), [...rep(39, 0), 5]];
-    expectAgreement(await verify(sop, vocab, 40, inputs), inputs.length);
+    expectAgreement(await verify(program, vocab, 40, inputs), inputs.length);
   });
 
   it("a head selecting about half of 40 keys puts 1/w on each selected key and nothing elsewhere", () => {
     const vocab = ["a", "b"];
-    const sop = inline('pos = numerical(indices + 0);\nout = numerical(aggregate(select(tokens, tokens, ==), pos, 0));\n');
-    const model = compile(sop, vocab, 40);
+    const { model, sop } = compile(inline('pos = numerical(indices + 0);\nout = numerical(aggregate(select(tokens, tokens, ==), pos, 0));\n'), vocab, 40);
     const layer = model.layers.findIndex((l) => l.attention.some((h) => h.label === "out"));
     expect(layer).toBeGreaterThanOrEqual(0);
     const head = model.layers[layer]!.attention.findIndex((h) => h.label === "out");
@@ -183,8 +170,7 @@ describe("padding positions are never attended", () => {
   ];
   for (const c of cases) {
     it(`${c.file}: a batch of mixed lengths decodes as each input alone`, async () => {
-      const sop = library(c.file);
-      const model = compile(sop, c.vocab, c.maxLen);
+      const { model } = compile(library(c.file), c.vocab, c.maxLen);
       const tok = makeTokenizer(model);
       const ids = random(c.vocab, c.maxLen, 48, 21).map((x) => tok.encode(x, "t"));
       const runner = await createRunner(model);
@@ -221,17 +207,16 @@ describe("padding positions are never attended", () => {
 });
 
 describe("a RASP None decodes as null, not as the smallest value", () => {
-  const cases: { name: string; sop: () => SOp; vocab: Atom[]; maxLen: number; none: number[] }[] = [
-    { name: "shift_by.rasp, letters", sop: () => library("shift_by.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5, none: [0] },
+  const cases: { name: string; program: () => TestProgram; vocab: Atom[]; maxLen: number; none: number[] }[] = [
+    { name: "shift_by.rasp, letters", program: () => library("shift_by.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5, none: [0] },
     // With numbers, the smallest value (and the falsy one) is 0, which a careless decoder picks.
-    { name: "shift_by.rasp, numbers from 0", sop: () => library("shift_by.rasp"), vocab: [0, 1, 2, 3], maxLen: 5, none: [0] },
-    { name: "aggregate(select(indices, indices, <), tokens)", sop: () => inline("out = aggregate(select(indices, indices, <), tokens);\n"), vocab: ["a", "b", "c"], maxLen: 5, none: [0] },
-    { name: "detect_pattern.rasp", sop: () => library("detect_pattern.rasp"), vocab: ["a", "b", "c"], maxLen: 6, none: [0, 1] },
+    { name: "shift_by.rasp, numbers from 0", program: () => library("shift_by.rasp"), vocab: [0, 1, 2, 3], maxLen: 5, none: [0] },
+    { name: "aggregate(select(indices, indices, <), tokens)", program: () => inline("out = aggregate(select(indices, indices, <), tokens);\n"), vocab: ["a", "b", "c"], maxLen: 5, none: [0] },
+    { name: "detect_pattern.rasp", program: () => library("detect_pattern.rasp"), vocab: ["a", "b", "c"], maxLen: 6, none: [0, 1] },
   ];
   for (const c of cases) {
     it(`${c.name}: positions ${c.none.join(", ")}`, async () => {
-      const sop = c.sop();
-      const model = compile(sop, c.vocab, c.maxLen);
+      const { model, sop } = compile(c.program(), c.vocab, c.maxLen);
       const tok = makeTokenizer(model);
       const inputs = [...exhaustiveInputs(c.vocab, c.maxLen)].filter((x) => x.length > Math.max(...c.none));
       const evaluator = new GraphEvaluator(sop, { undefinedOnConflict: true });
@@ -307,18 +292,19 @@ describe("the bracket programs at max length 40", () => {
   ];
   for (const c of cases) {
     it(`${c.file}: random inputs, random balanced words and near misses`, async () => {
-      const sop = library(c.file);
+      const program = library(c.file);
       const rng = makeRng(40);
       const balanced = Array.from({ length: 60 }, () => c.balanced(rng)).filter((w) => w.length <= maxLen);
       const misses = balanced.slice(0, 40).map((w) => nearMiss(rng, w, c.vocab.filter((t) => !"abc".includes(t))));
       const inputs = [...random(c.vocab, maxLen, c.randomCount, 41), ...balanced, ...misses];
       if (c.file !== "pair_balance.rasp") {
         // The generator is right: the interpreter calls every generated word balanced.
+        const sop = sopOf(program);
         const ev = new GraphEvaluator(sop);
         for (const w of balanced) expect(ev.run(w).get(sop.id), JSON.stringify(w)).toEqual(rep(w.length, true));
       }
       expect(balanced.length).toBeGreaterThan(40);
-      expectAgreement(await verify(sop, c.vocab, maxLen, inputs), inputs.length);
+      expectAgreement(await verify(program, c.vocab, maxLen, inputs), inputs.length);
     });
   }
 });

@@ -4,13 +4,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
 import { allocateModulesToLayers, assembledLayerCount, tracrLayerCount, type TracrBlock, type TracrNode } from "../../compiler/yardsticks/tracrLayers.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
+import { compileProgram, library, PROGRAMS } from "../helpers/programs.js";
 
-const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");
 const suggested = JSON.parse(fs.readFileSync(path.join(PROGRAMS, "suggested.json"), "utf8")) as Record<string, { vocab: Atom[]; maxLen: number }>;
 const files = fs.readdirSync(PROGRAMS).filter((f) => f.endsWith(".rasp")).sort();
 
@@ -39,10 +38,9 @@ describe("rasp-programs/suggested.json", () => {
 
 describe("layers: ours against Tracr's longest-path allocation", () => {
   const counts = files.map((file) => {
-    const sop = outputSOp(loadProgram(path.join(PROGRAMS, file)));
     const { vocab, maxLen } = suggested[file]!;
-    const ours = compileSOp(sop, { vocab, maxLen }, { file, text: "", sop: "out" }).layers.length;
-    return { file, ours, tracr: tracrLayerCount(sop) };
+    const { model, sop } = compileProgram(library(file), { vocab, maxLen });
+    return { file, ours: model.layers.length, tracr: tracrLayerCount(sop) };
   });
 
   it.each(counts)("$file: $ours layers, Tracr $tracr", ({ ours, tracr }) => {

@@ -7,16 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { initTfjs } from "../../runtime/forward/forward.js";
 import { createRunner, type ModelRunner } from "../../runtime/forward/runModel.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, verifyModel, type VerifyReport } from "../../runtime/verify.js";
+import { compileProgram, library, PROGRAMS } from "../helpers/programs.js";
 
-const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");
 const topLevelFiles = fs.readdirSync(PROGRAMS).filter((f) => f.endsWith(".rasp")).sort();
 
 /** Inputs up to this many are all tried. */
@@ -119,8 +117,7 @@ for (const file of topLevelFiles) {
       let model: CompiledModel;
       let runner: ModelRunner;
       beforeAll(async () => {
-        sop = outputSOp(loadProgram(path.join(PROGRAMS, file), (f) => fs.readFileSync(f, "utf8")), "out");
-        model = compileSOp(sop, { vocab, maxLen }, { file, text: "", sop: "out" });
+        ({ model, sop } = compileProgram(library(file), { vocab, maxLen }));
         runner = await createRunner(model);
       });
       afterAll(() => runner?.dispose());

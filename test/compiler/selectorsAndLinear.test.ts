@@ -2,40 +2,29 @@
 // select over tuple s-ops; affine functions of numerical s-ops become linear MLPs; functions of
 // means over one selector get their exact (joint) value set. Each is checked against the
 // interpreter on every input of a small domain, and by the shape of the model it produces.
-import * as path from "node:path";
-import * as fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
+import type { CompiledFile } from "../../compiler/compileFile.js";
 import { inferValueSets } from "../../compiler/passes/valueSets.js";
 import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { RaspError } from "../../compiler/language/diagnostics.js";
-import type { CompiledModel } from "../../compiler/model/types.js";
 import { topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { initTfjs } from "../../runtime/forward/forward.js";
 import { createRunner } from "../../runtime/forward/runModel.js";
 import { exhaustiveInputs, randomInputs, verifyModel } from "../../runtime/verify.js";
 import { makeRng } from "../../runtime/random.js";
+import { compileProgram, inline, library, sopOf, type TestProgram } from "../helpers/programs.js";
 
 beforeAll(async () => {
   await initTfjs();
 });
 
-function inline(text: string, sop = "out"): SOp {
-  return outputSOp(loadProgram("inline.rasp", () => text), sop);
+function compile(p: TestProgram, vocab: Atom[], maxLen: number, sop = "out"): CompiledFile {
+  return compileProgram(p, { vocab, maxLen, sop });
 }
 
-function fromFile(name: string): SOp {
-  return outputSOp(loadProgram(path.join("rasp-programs", name), (f) => fs.readFileSync(f, "utf8")), "out");
-}
-
-function compile(sop: SOp, vocab: Atom[], maxLen: number): CompiledModel {
-  return compileSOp(sop, { vocab, maxLen }, { file: "inline.rasp", text: "", sop: "out" });
-}
-
-async function mismatches(sop: SOp, vocab: Atom[], maxLen: number, inputs: Iterable<Atom[]>): Promise<string[]> {
-  const model = compile(sop, vocab, maxLen);
+async function mismatches(p: TestProgram, vocab: Atom[], maxLen: number, inputs: Iterable<Atom[]>, sopName = "out"): Promise<string[]> {
+  const { model, sop } = compile(p, vocab, maxLen, sopName);
   const runner = await createRunner(model);
   try {
     const report = await verifyModel(model, sop, inputs, runner);
@@ -61,15 +50,15 @@ describe("or over several key/query s-ops", () => {
   }
 
   it("costs one head: the tuple s-op is one more residual block, not another attention layer", () => {
-    const model = compile(inline(programs[0]![1]), ["a", "b", "c"], 5);
+    const { model } = compile(inline(programs[0]![1]), ["a", "b", "c"], 5);
     expect(model.layers.flatMap((l) => l.attention)).toHaveLength(1);
     expect(model.plan.map((p) => p.sop)).toContain("(tokens, indices)");
   });
 
   it("a tuple part that can be None is refused at the selector, with a reason", () => {
-    const sop = inline("prev = aggregate(select(indices, indices + 1, ==), tokens);\nout = selector_width(select(prev, tokens, ==) or select(indices, indices, <));\n");
-    expect(() => compile(sop, ["a", "b"], 4)).toThrow(RaspError);
-    expect(() => compile(sop, ["a", "b"], 4)).toThrow(/can be None; give its aggregate a default/);
+    const program = inline("prev = aggregate(select(indices, indices + 1, ==), tokens);\nout = selector_width(select(prev, tokens, ==) or select(indices, indices, <));\n");
+    expect(() => compile(program, ["a", "b"], 4)).toThrow(RaspError);
+    expect(() => compile(program, ["a", "b"], 4)).toThrow(/can be None; give its aggregate a default/);
   });
 });
 
@@ -78,7 +67,7 @@ describe("affine maps of numerical s-ops are linear MLPs", () => {
 
   it("pair_balance takes one layer and a hidden width that does not grow with max length", () => {
     const vocab = ["a", "(", ")"];
-    const widths = [10, 40].map((n) => compile(fromFile("pair_balance.rasp"), vocab, n).layers.map((l) => l.mlp?.b1.length ?? 0));
+    const widths = [10, 40].map((n) => compile(library("pair_balance.rasp"), vocab, n).model.layers.map((l) => l.mlp?.b1.length ?? 0));
     expect(widths[0]).toEqual(widths[1]);
     expect(widths[0]!.length).toBe(1);
   });
@@ -91,12 +80,12 @@ describe("affine maps of numerical s-ops are linear MLPs", () => {
   it("unannotated affine steps stay numerical and carry negative values through", async () => {
     // bal is negative on ")(" prefixes; each step is its own linear MLP, none is discretised.
     const text = `${frac}bal = opens - closes;\nscaled = 3 * bal - (-bal) / 2;\nout = numerical(scaled + 1);\n`;
-    const sop = inline(text);
-    const model = compile(sop, ["a", "(", ")"], 6);
+    const program = inline(text);
+    const { model } = compile(program, ["a", "(", ")"], 6);
     // Chains of affine steps fuse into affine maps of the two means: 2 units per input (+1 bias).
     expect(model.plan.filter((p) => p.kind === "mlp").map((p) => p.encoding)).toEqual(["numerical", "numerical", "numerical"]);
     expect(Math.max(...model.layers.map((l) => l.mlp?.b1.length ?? 0))).toBeLessThanOrEqual(8);
-    expect(await mismatches(sop, ["a", "(", ")"], 6, exhaustiveInputs(["a", "(", ")"], 6))).toEqual([]);
+    expect(await mismatches(program, ["a", "(", ")"], 6, exhaustiveInputs(["a", "(", ")"], 6))).toEqual([]);
   });
 
   it("a categorical input joins a numerical one by conversion, and negative values survive", async () => {
@@ -126,13 +115,13 @@ describe("affine maps of numerical s-ops are linear MLPs", () => {
       balanced.push(word);
     }
     const inputs = [...balanced, ...randomInputs(vocab, 40, 100, rng)];
-    expect(await mismatches(fromFile("shuffle_dyck.rasp"), vocab, 40, inputs)).toEqual([]);
+    expect(await mismatches(library("shuffle_dyck.rasp"), vocab, 40, inputs)).toEqual([]);
   });
 });
 
 describe("joint value sets of means over one selector", () => {
   it("opens - closes takes the values k/n, -n <= k <= n, not the product of both means' sets", () => {
-    const sop = fromFile("pair_balance.rasp");
+    const sop = sopOf(library("pair_balance.rasp"));
     const graph = raspToGraph(sop, {
       tokens: topologicalOrder(sop).find((n): n is SOp => n.kind === "tokens")!,
       indices: topologicalOrder(sop).find((n): n is SOp => n.kind === "indices")!,
@@ -149,8 +138,7 @@ describe("joint value sets of means over one selector", () => {
 describe("verify and categorical aggregates of numbers", () => {
   it("leaves out positions where a categorical aggregate would average differing numbers", async () => {
     // Categorical attention copies one value; the interpreter averages numbers (Weiss's rule).
-    const sop = inline("out = aggregate(select(indices, indices, <=), tokens);\n");
-    const model = compile(sop, [1, 2], 3);
+    const { model, sop } = compile(inline("out = aggregate(select(indices, indices, <=), tokens);\n"), [1, 2], 3);
     const runner = await createRunner(model);
     try {
       const report = await verifyModel(model, sop, [[1, 2], [2, 2, 2]], runner);
@@ -162,7 +150,7 @@ describe("verify and categorical aggregates of numbers", () => {
   });
 
   it("sort is exact at max length 10", async () => {
-    expect(await mismatches(fromFile("sort.rasp"), [1, 2, 3, 4], 10, randomInputs([1, 2, 3, 4], 10, 500, makeRng(5)))).toEqual([]);
+    expect(await mismatches(library("sort.rasp"), [1, 2, 3, 4], 10, randomInputs([1, 2, 3, 4], 10, 500, makeRng(5)))).toEqual([]);
   });
 });
 
@@ -172,33 +160,31 @@ describe("None keys and queries under not", () => {
   const text = 'prev = aggregate(select(indices, indices + 1, ==), tokens);\nout = selector_width(not select(prev, tokens, ==));\nw2 = selector_width(not select(tokens, prev, ==));\nw3 = selector_width(not select(prev, prev, ==));\na1 = aggregate(not select(prev, tokens, !=) and select(indices, indices, ==), tokens);\n';
   for (const sop of ["out", "w2", "w3", "a1"]) {
     it(`${sop}: every input up to length 5`, async () => {
-      expect(await mismatches(inline(text, sop), ["a", "b", "c"], 5, exhaustiveInputs(["a", "b", "c"], 5))).toEqual([]);
+      expect(await mismatches(inline(text), ["a", "b", "c"], 5, exhaustiveInputs(["a", "b", "c"], 5), sop)).toEqual([]);
     });
   }
 });
 
 describe("what the compiler refuses or names apart", () => {
   it("a numerical s-op that can be None is refused at the s-op that lets None in", () => {
-    const sop = inline('prev = aggregate(select(indices, indices + 1, ==), tokens);\nx = numerical(indicator(prev == "a"));\nout = numerical(aggregate(select(indices, indices, <=), x, 0));\n');
-    expect(() => compile(sop, ["a", "b"], 4)).toThrow(/'x' is numerical but can be None/);
+    const program = inline('prev = aggregate(select(indices, indices + 1, ==), tokens);\nx = numerical(indicator(prev == "a"));\nout = numerical(aggregate(select(indices, indices, <=), x, 0));\n');
+    expect(() => compile(program, ["a", "b"], 4)).toThrow(/'x' is numerical but can be None/);
   });
 
   it("values that print alike get distinct directions, and a token named BOS is not the BOS direction", async () => {
-    const sop = inline("out = tokens == 1;\n");
-    const model = compileSOp(sop, { vocab: [1, "1", "BOS", "None"], maxLen: 3, bos: "START" }, { file: "inline.rasp", text: "", sop: "out" });
+    const { model } = compileProgram(inline("out = tokens == 1;\n"), { vocab: [1, "1", "BOS", "None"], maxLen: 3, bos: "START" });
     expect(model.residual).toEqual(expect.arrayContaining(["tokens:1", 'tokens:"1"', 'tokens:"BOS"', 'tokens:"None"', "tokens:BOS"]));
     expect(new Set(model.residual).size).toBe(model.residual.length);
   });
 
   it("an MLP too large to hold in memory is refused at its s-op, not an out-of-memory crash", () => {
     // A product table over a mean (~320 values) and length: found by the fuzzer, which crashed the process.
-    const sop = inline("v1 = select(tokens,tokens,<);\nv2 = numerical(aggregate(v1, length, 0));\nv3 = v2 - length;\nout = v2 < v3;\n");
-    expect(() => compile(sop, ["a", "b", "c", "d", "e"], 10)).toThrow(/'out' needs an MLP of [\d,]+ hidden units .* over the compiler's limit/);
+    const program = inline("v1 = select(tokens,tokens,<);\nv2 = numerical(aggregate(v1, length, 0));\nv3 = v2 - length;\nout = v2 < v3;\n");
+    expect(() => compile(program, ["a", "b", "c", "d", "e"], 10)).toThrow(/'out' needs an MLP of [\d,]+ hidden units .* over the compiler's limit/);
   });
 
   it("a discretising MLP steps only where its function changes", () => {
-    const sop = inline('frac = numerical(aggregate(select(indices, indices, <=), numerical(indicator(tokens == "a")), 0));\nout = frac > 0.5;\n');
-    const model = compile(sop, ["a", "b"], 40);
+    const { model } = compile(inline('frac = numerical(aggregate(select(indices, indices, <=), numerical(indicator(tokens == "a")), 0));\nout = frac > 0.5;\n'), ["a", "b"], 40);
     // One step (two ReLUs) and the constant unit, out of ~490 values of frac; plus the BOS cleaner.
     expect(model.layers[0]!.mlp!.b1.length).toBeLessThanOrEqual(4);
   });

@@ -6,8 +6,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
 import { fc } from "@fast-check/vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
@@ -33,10 +32,10 @@ export function suggestedPrograms(): Suggested[] {
   return Object.entries(table).map(([file, s]) => ({ file, vocab: s.vocab, maxLen: s.maxLen, distinct: s.distinct === true }));
 }
 
+/** Compiles a program of rasp-programs/, named relative to the working directory as the CLI names it. */
 export function compileProgram(s: Pick<Suggested, "file" | "vocab" | "maxLen">): { sop: SOp; model: CompiledModel } {
-  const file = path.join(PROGRAMS, s.file);
-  const sop = outputSOp(loadProgram(file, (f) => fs.readFileSync(f, "utf8")), "out");
-  return { sop, model: compileSOp(sop, { vocab: s.vocab, maxLen: s.maxLen }, { file: `rasp-programs/${s.file}`, text: "", sop: "out" }) };
+  const { model, sop } = compileFile(path.relative(process.cwd(), path.join(PROGRAMS, s.file)), { vocab: s.vocab, maxLen: s.maxLen });
+  return { sop, model };
 }
 
 /** One random input of a program's suggested setting (without replacement where it says `distinct`). */

@@ -13,7 +13,7 @@ import { describeFailure, readFailureHeader } from "../../runtime/fuzz/failureFi
 import type { Avoidable } from "../../runtime/fuzz/generator.js";
 import { runFuzz } from "../../runtime/fuzz/run.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
-import { topologicalOrder } from "../../compiler/rasp/ops.js";
+import { topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
 import { expectNoCrash, raspc, ensureBuilt } from "../cli/cliHarness.js";
 
 const VOCAB = ["a", "b", "c"];
@@ -34,23 +34,24 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const hasLessSelect = (sop: Parameters<CompileFn>[0]) => topologicalOrder(sop).some((n) => n.kind === "select" && n.comparison === "<");
+const hasLessSelect = (sop: SOp) => topologicalOrder(sop).some((n) => n.kind === "select" && n.comparison === "<");
 
 /**
  * A compiler bug on demand: with a `<` select anywhere, the model's output is wrong: the first two
  * values of a categorical output trade places, a numerical output changes sign.
  */
-const swapsOnLess: CompileFn = (sop, opts, source) => {
-  const model = defaultCompile(sop, opts, source);
-  if (!hasLessSelect(sop)) return model;
-  if (model.output.encoding === "numerical") return { ...model, unembedding: model.unembedding.map((row) => row.map((w) => -w)) };
-  if (model.output.values.length < 2) return model;
+const swapsOnLess: CompileFn = (file, options) => {
+  const compiled = defaultCompile(file, options);
+  const { model, sop } = compiled;
+  if (!hasLessSelect(sop)) return compiled;
+  if (model.output.encoding === "numerical") return { ...compiled, model: { ...model, unembedding: model.unembedding.map((row) => row.map((w) => -w)) } };
+  if (model.output.values.length < 2) return compiled;
   const unembedding = model.unembedding.map((row) => {
     const r = [...row];
     [r[0], r[1]] = [r[1]!, r[0]!];
     return r;
   });
-  return { ...model, unembedding };
+  return { ...compiled, model: { ...model, unembedding } };
 };
 
 /** An engine bug on demand: a boolean output at position 2 comes out negated. */
@@ -138,9 +139,10 @@ describe("raspc fuzz", () => {
 
   it("with a broken compiler it saves each shrunk failure, prints one line for each, and exits 1", async () => {
     const out = path.join(tmp, "broken");
-    const crashesOnLess: CompileFn = (sop, opts, source) => {
-      if (hasLessSelect(sop)) throw new Error("injected: no block for <");
-      return defaultCompile(sop, opts, source);
+    const crashesOnLess: CompileFn = (file, options) => {
+      const compiled = defaultCompile(file, options);
+      if (hasLessSelect(compiled.sop)) throw new Error("injected: no block for <");
+      return compiled;
     };
     const written: string[] = [];
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {

@@ -1,12 +1,10 @@
 // The None checks (compiler/passes/checkNone.ts): a numerical s-op that can be None is refused at
 // the s-op that lets None in, with its source location; a default makes the same program compile.
 import { describe, expect, it } from "vitest";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { RaspError } from "../../compiler/language/diagnostics.js";
-import { compileSOp } from "../../compiler/passes/compile.js";
+import { compileProgram, inline } from "../helpers/programs.js";
 
-const compile = (text: string) => () =>
-  compileSOp(outputSOp(loadProgram("inline.rasp", () => text)), { vocab: [1, 2, 3], maxLen: 4 }, { file: "inline.rasp", text, sop: "out" });
+const compile = (text: string) => () => compileProgram(inline(text), { vocab: [1, 2, 3], maxLen: 4 });
 
 function refusal(text: string): RaspError {
   try {

@@ -4,25 +4,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileSOp, type CompileOptions } from "../../compiler/passes/compile.js";
+import type { CompileOptions } from "../../compiler/options.js";
 import { DEFAULT_MAX_PARAMS } from "../../compiler/passes/sizeBudget.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { modelStats } from "../../compiler/model/stats.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
-import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { decodeOutputs } from "../../runtime/forward/outputs.js";
 import { referenceForward } from "../../runtime/forward/referenceForward.js";
 import { makeTokenizer } from "../../runtime/forward/tokenize.js";
+import { compileProgram, inline, library, PROGRAMS, type TestProgram } from "../helpers/programs.js";
 
-const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");
 const suggested = JSON.parse(fs.readFileSync(path.join(PROGRAMS, "suggested.json"), "utf8")) as Record<string, { vocab: Atom[]; maxLen: number }>;
 
-function inline(source: string): SOp {
-  return outputSOp(loadProgram("inline.rasp", () => source));
-}
-const compile = (sop: SOp, opts: CompileOptions) => compileSOp(sop, opts, { file: "inline.rasp", text: "", sop: "out" });
+const compile = (p: TestProgram, opts: CompileOptions) => compileProgram(p, opts).model;
 
 function chain(n: number, line: (i: number) => string): string {
   const lines = ["x0 = tokens;"];
@@ -33,8 +28,7 @@ function chain(n: number, line: (i: number) => string): string {
 
 describe("a 10,000-statement chain", () => {
   it("compiles (the fused maps are one loop, not 10,000 nested calls) and computes what the interpreter does", () => {
-    const sop = inline(chain(10_000, (i) => `x${i} = (x${i - 1} + ${i % 2 === 0 ? 1 : 2}) % 3;`));
-    const model = compile(sop, { vocab: [0, 1, 2], maxLen: 3 });
+    const { model, sop } = compileProgram(inline(chain(10_000, (i) => `x${i} = (x${i - 1} + ${i % 2 === 0 ? 1 : 2}) % 3;`)), { vocab: [0, 1, 2], maxLen: 3 });
     const evaluator = new GraphEvaluator(sop);
     const tok = makeTokenizer(model);
     for (const input of [[0, 1, 2], [2, 2], [1]] as Atom[][]) {
@@ -46,21 +40,21 @@ describe("a 10,000-statement chain", () => {
 describe("the size budget", () => {
   it("counts exactly the parameters assembly builds, on every shipped program", () => {
     for (const [file, { vocab, maxLen }] of Object.entries(suggested)) {
-      const sop = outputSOp(loadProgram(path.join(PROGRAMS, file)));
-      const model = compile(sop, { vocab, maxLen });
+      const program = library(file);
+      const model = compile(program, { vocab, maxLen });
       const params = modelStats(model).params;
       // One below the exact count is refused, the exact count is allowed.
-      expect(() => compile(sop, { vocab, maxLen, maxParams: params - 1 }), file).toThrow(`parameters`);
-      expect(modelStats(compile(sop, { vocab, maxLen, maxParams: params })).params).toBe(params);
+      expect(() => compile(program, { vocab, maxLen, maxParams: params - 1 }), file).toThrow(`parameters`);
+      expect(modelStats(compile(program, { vocab, maxLen, maxParams: params })).params).toBe(params);
     }
   });
 
   it("refuses a long attention chain before building its weights, naming the size and the option", () => {
-    const sop = inline(chain(2_000, (i) => `x${i} = aggregate(select(indices, indices, ==), x${i - 1});`));
+    const program = inline(chain(2_000, (i) => `x${i} = aggregate(select(indices, indices, ==), x${i - 1});`));
     let caught: unknown;
     const layers: number[] = [];
     try {
-      compile(sop, { vocab: [1, 2], maxLen: 3, onProgress: (done) => layers.push(done) });
+      compile(program, { vocab: [1, 2], maxLen: 3, onProgress: (done) => layers.push(done) });
     } catch (e) {
       caught = e;
     }
@@ -72,9 +66,9 @@ describe("the size budget", () => {
   });
 
   it("reports progress layer by layer when the weights are built", () => {
-    const sop = inline(chain(6, (i) => `x${i} = aggregate(select(indices, indices, ==), x${i - 1});`));
+    const program = inline(chain(6, (i) => `x${i} = aggregate(select(indices, indices, ==), x${i - 1});`));
     const seen: [number, number][] = [];
-    compile(sop, { vocab: [1, 2], maxLen: 3, onProgress: (done, total) => seen.push([done, total]) });
+    compile(program, { vocab: [1, 2], maxLen: 3, onProgress: (done, total) => seen.push([done, total]) });
     expect(seen).toEqual([[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]);
   });
 
@@ -85,8 +79,8 @@ describe("the size budget", () => {
 
 describe("coldness", () => {
   it("refuses a coldness that overflows float32", () => {
-    const sop = inline("out = aggregate(select(indices, indices, ==), tokens);\n");
-    expect(() => compile(sop, { vocab: [1, 2], maxLen: 3, coldness: 1e308 })).toThrow("coldness must be at most 1,000,000 (larger scores overflow float32), got 1e+308");
-    expect(modelStats(compile(sop, { vocab: [1, 2], maxLen: 3, coldness: 1e6 })).layers).toBe(1);
+    const program = inline("out = aggregate(select(indices, indices, ==), tokens);\n");
+    expect(() => compile(program, { vocab: [1, 2], maxLen: 3, coldness: 1e308 })).toThrow("coldness must be at most 1,000,000 (larger scores overflow float32), got 1e+308");
+    expect(modelStats(compile(program, { vocab: [1, 2], maxLen: 3, coldness: 1e6 })).layers).toBe(1);
   });
 });

@@ -3,11 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import type { CompiledFile } from "../../compiler/compileFile.js";
 import { readModel, writeModel } from "../../compiler/model/modelFile.js";
-import type { CompiledModel } from "../../compiler/model/types.js";
-import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { initTfjs } from "../../runtime/forward/forward.js";
 import { decodeOutputs } from "../../runtime/forward/outputs.js";
@@ -17,24 +14,18 @@ import { createRunner } from "../../runtime/forward/runModel.js";
 import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, randomInputs, verifyModel } from "../../runtime/verify.js";
 import { clone } from "../model/fixtures.js";
+import { compileProgram, inline, library, type TestProgram } from "../helpers/programs.js";
 
 beforeAll(async () => {
   await initTfjs();
 });
 
-/** Loads a program from text (`file` is only a name) or from a file of rasp-programs/. */
-function program(fileOrText: string, asText = false): SOp {
-  const file = asText ? "inline.rasp" : path.join("rasp-programs", fileOrText);
-  const loaded = loadProgram(file, asText ? () => fileOrText : (f) => fs.readFileSync(f, "utf8"));
-  return outputSOp(loaded, "out");
+function compile(p: TestProgram, vocab: Atom[], maxLen: number): CompiledFile {
+  return compileProgram(p, { vocab, maxLen });
 }
 
-function compile(sop: SOp, vocab: Atom[], maxLen: number): CompiledModel {
-  return compileSOp(sop, { vocab, maxLen }, { file: "test.rasp", text: "", sop: "out" });
-}
-
-async function check(sop: SOp, vocab: Atom[], maxLen: number, inputs: Iterable<Atom[]>) {
-  const model = compile(sop, vocab, maxLen);
+async function check(p: TestProgram, vocab: Atom[], maxLen: number, inputs: Iterable<Atom[]>) {
+  const { model, sop } = compile(p, vocab, maxLen);
   const runner = await createRunner(model);
   try {
     return await verifyModel(model, sop, inputs, runner);
@@ -44,16 +35,16 @@ async function check(sop: SOp, vocab: Atom[], maxLen: number, inputs: Iterable<A
 }
 
 describe("compiled programs match the interpreter", () => {
-  const cases: { name: string; sop: () => SOp; vocab: Atom[]; maxLen: number }[] = [
-    { name: 'out = tokens == "a"', sop: () => program('out = tokens == "a";\n', true), vocab: ["a", "b", "c"], maxLen: 5 },
-    { name: "reverse", sop: () => program("reverse.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5 },
-    { name: "hist", sop: () => program("hist.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5 },
-    { name: "sort", sop: () => program("sort.rasp"), vocab: [1, 2, 3, 4], maxLen: 5 },
-    { name: "frac_prevs (numerical)", sop: () => program("frac_prevs.rasp"), vocab: ["h", "e", "l", "o"], maxLen: 5 },
+  const cases: { name: string; program: TestProgram; vocab: Atom[]; maxLen: number }[] = [
+    { name: 'out = tokens == "a"', program: inline('out = tokens == "a";\n'), vocab: ["a", "b", "c"], maxLen: 5 },
+    { name: "reverse", program: library("reverse.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5 },
+    { name: "hist", program: library("hist.rasp"), vocab: ["a", "b", "c", "d"], maxLen: 5 },
+    { name: "sort", program: library("sort.rasp"), vocab: [1, 2, 3, 4], maxLen: 5 },
+    { name: "frac_prevs (numerical)", program: library("frac_prevs.rasp"), vocab: ["h", "e", "l", "o"], maxLen: 5 },
   ];
   for (const c of cases) {
     it(`${c.name}: every input up to length ${c.maxLen}`, async () => {
-      const report = await check(c.sop(), c.vocab, c.maxLen, exhaustiveInputs(c.vocab, c.maxLen));
+      const report = await check(c.program, c.vocab, c.maxLen, exhaustiveInputs(c.vocab, c.maxLen));
       expect(report.total).toBe(exhaustiveCount(c.vocab.length, c.maxLen));
       expect(report.mismatches.map((m) => `${JSON.stringify(m.input)}: ${describeDeparture(m.departure ?? null)}`)).toEqual([]);
       expect(report.mismatchCount).toBe(0);
@@ -61,7 +52,7 @@ describe("compiled programs match the interpreter", () => {
   }
 
   it("tfjs and the Float64 reference decode compiled models identically", () => {
-    const model = compile(program("sort.rasp"), [1, 2, 3, 4], 5);
+    const { model } = compile(library("sort.rasp"), [1, 2, 3, 4], 5);
     const tok = makeTokenizer(model);
     const ids = [...randomInputs([1, 2, 3, 4], 5, 200, makeRng(3))].map((x) => tok.encode(x, "t"));
     return createRunner(model).then(async (runner) => {
@@ -74,7 +65,7 @@ describe("compiled programs match the interpreter", () => {
   });
 
   it("a compiled model survives the model file unchanged", () => {
-    const model = compile(program("hist.rasp"), ["a", "b", "c", "d"], 5);
+    const { model } = compile(library("hist.rasp"), ["a", "b", "c", "d"], 5);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-compiled-"));
     try {
       writeModel(path.join(dir, "hist.json"), model);
@@ -87,8 +78,7 @@ describe("compiled programs match the interpreter", () => {
 
 describe("verify explains mismatches", () => {
   it("finds the layer where a damaged model departs from the interpreter", async () => {
-    const sop = program("hist.rasp");
-    const model = compile(sop, ["a", "b", "c", "d"], 5);
+    const { model, sop } = compile(library("hist.rasp"), ["a", "b", "c", "d"], 5);
     // Silence layer 0's MLP output: `out` is never written.
     const broken = clone(model);
     for (const row of broken.layers[0]!.mlp!.w2) row.fill(0);
@@ -106,8 +96,7 @@ describe("verify explains mismatches", () => {
 
   it("leaves out positions where the program averages differing values, and counts them", async () => {
     // Averaging two different strings has no defined value (Tracr's evaluator raises there).
-    const sop = program('out = aggregate(select(indices, indices, <=), tokens);\n', true);
-    const model = compileSOp(sop, { vocab: ["a", "b"], maxLen: 3 }, { file: "t.rasp", text: "", sop: "out" });
+    const { model, sop } = compile(inline('out = aggregate(select(indices, indices, <=), tokens);\n'), ["a", "b"], 3);
     const runner = await createRunner(model);
     try {
       const report = await verifyModel(model, sop, [["a"], ["a", "b"], ["b", "b"]], runner);
@@ -122,8 +111,7 @@ describe("verify explains mismatches", () => {
 
   it("skips inputs on which the interpreter raises, and counts them", async () => {
     // Dividing by a token that can be zero is an interpreter error on that input only.
-    const sop = program('out = numerical(6 / tokens);\n', true);
-    const model = compileSOp(sop, { vocab: [0, 1, 2], maxLen: 2 }, { file: "t.rasp", text: "", sop: "out" });
+    const { model, sop } = compile(inline('out = numerical(6 / tokens);\n'), [0, 1, 2], 2);
     const runner = await createRunner(model);
     try {
       const report = await verifyModel(model, sop, [[1], [0, 2], [2, 1]], runner);

@@ -2,10 +2,8 @@
 // make mistakes, the per-class accuracies weighted by class size give back the overall accuracy,
 // and each confusion row sums to the number of test samples of that class; the one-line reading
 // and the class of a Max-identifier answer.
-import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { makeRng } from "../../runtime/random.js";
 import { COUNTER_VOCAB, DEFAULT_SPECS, readOut } from "../../runtime/tasks/data.js";
@@ -26,8 +24,7 @@ let sets: TestSamples;
 let evaluation: Evaluation;
 
 beforeAll(async () => {
-  const program = loadProgram(FILE, undefined, new Map([["operand", "a"]]));
-  model = compileSOp(outputSOp(program), { vocab: COUNTER_VOCAB, maxLen: 5 }, { file: FILE, text: fs.readFileSync(FILE, "utf8"), sop: "out" });
+  ({ model } = compileFile(FILE, { vocab: COUNTER_VOCAB, maxLen: 5, overrides: new Map([["operand", "a"]]) }));
   // σ = 3e-3 breaks some counts of this model but not all, so every row has errors to account for.
   const params = addNoise(paramsOf(model), 3e-3, makeRng(11));
   trainer = await createOrtTrainer({ geometry: geometryOf(model), initial: { params, velocity: zerosLike(params) }, answerPosition: MODEL_ANSWER_POSITION, threads: 1 });

@@ -9,8 +9,7 @@
 // 9.8e-8 relative, docs/experiments.md "Engines and speed").
 import * as fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import { TASK_COLDNESS } from "../../runtime/experiment/presets.js";
 import { makeRng } from "../../runtime/random.js";
 import { COUNTER_VOCAB, DEFAULT_SPECS, MAX_IDENTIFIER_VOCAB } from "../../runtime/tasks/data.js";
@@ -30,8 +29,7 @@ interface Case {
 }
 
 function compiledCase(name: string, file: string, vocab: readonly string[], maxLen: number, overrides: Map<string, string | number>, coldness: number | undefined, specKey: "counter" | "max_identifier", peak: number): Case {
-  const program = loadProgram(file, undefined, overrides);
-  const model = compileSOp(outputSOp(program), { vocab: [...vocab], maxLen, ...(coldness ? { coldness } : {}) }, { file, text: fs.readFileSync(file, "utf8"), sop: "out" });
+  const { model } = compileFile(file, { vocab: [...vocab], maxLen, overrides, ...(coldness ? { coldness } : {}) });
   const encoder = new TaskEncoder(model);
   const spec = { ...DEFAULT_SPECS[specKey], length: maxLen };
   return {

@@ -5,8 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { makeRng } from "../../runtime/random.js";
 import { DEFAULT_SPECS, COUNTER_VOCAB } from "../../runtime/tasks/data.js";
@@ -22,8 +21,7 @@ const FILE = "rasp-programs/counter.rasp";
 const spec = { ...DEFAULT_SPECS.counter, length: 5 };
 
 function compileCounter(operand: string): CompiledModel {
-  const program = loadProgram(FILE, undefined, new Map([["operand", operand]]));
-  return compileSOp(outputSOp(program), { vocab: COUNTER_VOCAB, maxLen: 5 }, { file: FILE, text: fs.readFileSync(FILE, "utf8"), sop: "out" });
+  return compileFile(FILE, { vocab: COUNTER_VOCAB, maxLen: 5, overrides: new Map([["operand", operand]]) }).model;
 }
 
 let model: CompiledModel;

@@ -7,8 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import { TASK_COLDNESS } from "../../runtime/experiment/presets.js";
 import { makeRng } from "../../runtime/random.js";
@@ -24,9 +23,7 @@ const FILE = "rasp-programs/max_identifier.rasp";
 const spec = DEFAULT_SPECS.max_identifier;
 
 function compileMaxIdentifier(rank: number): CompiledModel {
-  const program = loadProgram(FILE, undefined, new Map([["o_pt", rank]]));
-  const opts = { vocab: MAX_IDENTIFIER_VOCAB, maxLen: spec.length, coldness: TASK_COLDNESS.max_identifier! };
-  return compileSOp(outputSOp(program), opts, { file: FILE, text: fs.readFileSync(FILE, "utf8"), sop: "out" });
+  return compileFile(FILE, { vocab: MAX_IDENTIFIER_VOCAB, maxLen: spec.length, coldness: TASK_COLDNESS.max_identifier!, overrides: new Map([["o_pt", rank]]) }).model;
 }
 
 let pt: CompiledModel;

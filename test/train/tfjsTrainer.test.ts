@@ -3,10 +3,8 @@
 // compiled program against the project's Float64 reference forward, the momentum update, and
 // state()/load().
 import { createRequire } from "node:module";
-import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { compileSOp } from "../../compiler/passes/compile.js";
-import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
+import { compileFile } from "../../compiler/compileFile.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 import { makeRng } from "../../runtime/random.js";
 import { referenceForward } from "../../runtime/forward/referenceForward.js";
@@ -232,8 +230,7 @@ describe("tfjs trainer on a compiled program", () => {
   it("counter.rasp: logits at the answer position equal the reference forward's, and argmax is the count of a", async () => {
     const vocab: Atom[] = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     const file = "rasp-programs/counter.rasp";
-    const sop = outputSOp(loadProgram(file, (f) => fs.readFileSync(f, "utf8")), "out");
-    const model = compileSOp(sop, { vocab, maxLen: 10 }, { file, text: "", sop: "out" });
+    const { model } = compileFile(file, { vocab, maxLen: 10 });
     const geometry = geometryOf(model);
     const params = paramsOf(model);
     const tokenizer = makeTokenizer(model);

@@ -2,7 +2,7 @@
 // compile a program's output s-op into a transformer and write the model file (atomically).
 import * as path from "node:path";
 import { writeModel } from "../../model/modelFile.js";
-import { compileTarget, formatDuration, loadTarget, parseColdness, refuseOverwrite, parseOverrides, parsePositiveInt, parseVocab, summaryLines, type CompileArgs } from "./modelArgs.js";
+import { compileForCli, formatDuration, parseColdness, refuseOverwrite, parseOverrides, parsePositiveInt, parseVocab, summaryLines, type CompileArgs } from "./modelArgs.js";
 
 export interface CompileCommandOptions extends CompileArgs {
   readonly output: string;
@@ -15,8 +15,11 @@ export async function compile(file: string, opts: CompileCommandOptions, sources
   const maxLen = parsePositiveInt(opts.maxLen, "--max-len");
   const coldness = parseColdness(opts.coldness);
   const maxParams = opts.maxParams === undefined ? undefined : parsePositiveInt(opts.maxParams, "--max-params");
-  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set), opts.allowOutside === true);
-  const { model, seconds } = await compileTarget(target, vocab, maxLen, opts.bos, coldness, maxParams);
+  const overrides = parseOverrides(opts.set);
+  const { model, seconds } = await compileForCli(file, {
+    vocab, maxLen, sop: opts.sop, sources, overrides, allowOutside: opts.allowOutside === true,
+    ...(opts.bos !== undefined ? { bos: opts.bos } : {}), ...(coldness !== undefined ? { coldness } : {}), ...(maxParams !== undefined ? { maxParams } : {}),
+  });
   writeModel(opts.output, model);
   const lines = [`compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)} -> ${path.normalize(opts.output)}`, ...summaryLines(model)];
   process.stdout.write(lines.join("\n") + "\n");

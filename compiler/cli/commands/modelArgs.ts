@@ -8,6 +8,7 @@ import { loadProgram, outputSOp } from "../../interpreter/program.js";
 import type { OverrideValue } from "../../interpreter/interpreter.js";
 import { recordingReader } from "../../interpreter/sourceFiles.js";
 import type { CompiledModel } from "../../model/types.js";
+import type { CompiledFile, CompileFileOptions } from "../../compileFile.js";
 import { formatCount, modelStats } from "../../model/stats.js";
 import type { SOp } from "../../rasp/ops.js";
 import { atomEquals, atomFromJson, formatAtom, type Atom } from "../../rasp/values.js";
@@ -99,40 +100,32 @@ export function parseNonNegativeInt(text: string, name: string): number {
   return Number(text);
 }
 
-export interface CompileTarget {
-  readonly file: string;
-  readonly text: string;
-  readonly sopName: string;
-  readonly sop: SOp;
-}
-
-/** Loads a program and picks its output s-op; sources are recorded for diagnostics. */
-export function loadTarget(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map(), allowOutside = false): CompileTarget {
-  const program = loadProgram(
-    file,
-    recordingReader(sources),
-    overrides,
-    allowOutside,
-  );
+/**
+ * Loads a program and picks the s-op without compiling it (verify --model: the interpreter's side
+ * of the comparison); sources are recorded for diagnostics.
+ */
+export function loadSOp(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map(), allowOutside = false): SOp {
+  const program = loadProgram(file, recordingReader(sources), overrides, allowOutside);
   for (const [f, text] of program.interpreter.sources) sources.set(f, text);
-  const sop = outputSOp(program, sopName);
-  return { file, text: sources.get(file) ?? "", sopName, sop };
+  return outputSOp(program, sopName);
 }
 
-/** Compiles a loaded program; returns the model and the time the compiler took, in seconds. */
-export async function compileTarget(target: CompileTarget, vocab: readonly Atom[], maxLen: number, bos: string | undefined, coldness?: number, maxParams?: number): Promise<{ model: CompiledModel; seconds: number }> {
-  const { compileSOp } = await import("../../passes/compile.js");
+/**
+ * compileFile as the CLI runs it: a compile that takes over a second shows its layers being built
+ * (on a terminal only), and a bad option reads with the CLI's flag names. `seconds` is the
+ * compiler's own time, as compileFile measures it.
+ */
+export async function compileForCli(file: string, options: CompileFileOptions): Promise<CompiledFile> {
+  // Imported when a command compiles, so `exec` and `inspect` never load the passes.
+  const { compileFile } = await import("../../compileFile.js");
   const start = performance.now();
-  // A compile that takes over a second shows its layers being built (on a terminal only).
   let bar: ProgressBar | null = null;
   const onProgress = (done: number, total: number): void => {
     bar ??= progressBar("compile: layers", total, 0, Math.max(0, 1000 - (performance.now() - start)));
     bar.update(done);
   };
-  const opts = { vocab, maxLen, onProgress, ...(bos !== undefined ? { bos } : {}), ...(coldness !== undefined ? { coldness } : {}), ...(maxParams !== undefined ? { maxParams } : {}) };
   try {
-    const model = withFlagNames(() => compileSOp(target.sop, opts, { file: target.file, text: target.text, sop: target.sopName }));
-    return { model, seconds: (performance.now() - start) / 1000 };
+    return withFlagNames(() => compileFile(file, { ...options, onProgress }));
   } finally {
     (bar as ProgressBar | null)?.finish();
   }

@@ -12,7 +12,7 @@ import { createRunner, type EngineName } from "../../../runtime/forward/runModel
 import { makeRng } from "../../../runtime/random.js";
 import { describeDeparture, exhaustiveCount, exhaustiveInputs, hasDistinctTokens, randomInputs, verifyModel } from "../../../runtime/verify.js";
 
-import { compileTarget, formatDuration, formatSeconds, loadTarget, parseColdness, parseNonNegativeInt, parseOverrides, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
+import { compileForCli, formatDuration, formatSeconds, loadSOp, parseColdness, parseNonNegativeInt, parseOverrides, parsePositiveInt, parseVocab, showAtoms, type CompileArgs } from "./modelArgs.js";
 
 export interface VerifyCommandOptions extends Omit<CompileArgs, "vocab" | "maxLen"> {
   readonly vocab?: string;
@@ -72,8 +72,14 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
     total = 0;
     for (let n = 1, arrangements = 1; n <= Math.min(maxLen, vocab.length); n++) total += arrangements *= vocab.length - n + 1;
   }
-  const target = loadTarget(file, opts.sop, sources, parseOverrides(opts.set), opts.allowOutside === true);
-  const { model, seconds } = given ? { model: given, seconds: 0 } : await compileTarget(target, vocab, maxLen, opts.bos, coldness, maxParams);
+  const overrides = parseOverrides(opts.set);
+  const allowOutside = opts.allowOutside === true;
+  const { model, sop, seconds } = given
+    ? { model: given, sop: loadSOp(file, opts.sop, sources, overrides, allowOutside), seconds: 0 }
+    : await compileForCli(file, {
+        vocab, maxLen, sop: opts.sop, sources, overrides, allowOutside,
+        ...(opts.bos !== undefined ? { bos: opts.bos } : {}), ...(coldness !== undefined ? { coldness } : {}), ...(maxParams !== undefined ? { maxParams } : {}),
+      });
   const runner = await createRunner(model, { engine: opts.engine ?? "ort" });
   const what = (opts.exhaustive ? `all inputs of length 1..${maxLen}` : `${total} random inputs (seed ${seed})`) + (opts.distinct ? " with distinct tokens" : "");
   const origin = given ? `read ${opts.model}` : `compiled ${file} (s-op ${opts.sop}) in ${formatDuration(seconds)}`;
@@ -83,7 +89,7 @@ export async function verify(file: string, opts: VerifyCommandOptions, sources: 
   const bar = progressBar("verify", total, 2000);
   let report;
   try {
-    report = await verifyModel(model, target.sop, inputs, runner, { maxDetails: MAX_SHOWN, onProgress: (done) => bar.update(done) });
+    report = await verifyModel(model, sop, inputs, runner, { maxDetails: MAX_SHOWN, onProgress: (done) => bar.update(done) });
   } finally {
     bar.finish();
     runner.dispose();
