@@ -177,12 +177,6 @@ describe("what the compiler refuses or names apart", () => {
     expect(new Set(model.residual).size).toBe(model.residual.length);
   });
 
-  it("an MLP too large to hold in memory is refused at its s-op, not an out-of-memory crash", () => {
-    // A product table over a mean (~320 values) and length: found by the fuzzer, which crashed the process.
-    const program = inline("v1 = select(tokens,tokens,<);\nv2 = numerical(aggregate(v1, length, 0));\nv3 = v2 - length;\nout = v2 < v3;\n");
-    expect(() => compile(program, ["a", "b", "c", "d", "e"], 10)).toThrow(/'out' needs an MLP of [\d,]+ hidden units .* over the compiler's limit/);
-  });
-
   it("a discretising MLP steps only where its function changes", () => {
     const { model } = compile(inline('frac = numerical(aggregate(select(indices, indices, <=), numerical(indicator(tokens == "a")), 0));\nout = frac > 0.5;\n'), ["a", "b"], 40);
     // One step (two ReLUs) and the constant unit, out of ~490 values of frac; plus the BOS cleaner.
