@@ -24,7 +24,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: ["dist/**", "node_modules/**", ...integration] } },
-      { test: { ...shared, name: "integration", include: integration, exclude: ["dist/**", "node_modules/**"] } },
+      // The CLI under test is bundled from the current sources once per run (test/helpers/cliBundle.ts).
+      { test: { ...shared, name: "integration", include: integration, exclude: ["dist/**", "node_modules/**"], globalSetup: ["test/helpers/cliBundle.ts"] } },
     ],
   },
 });

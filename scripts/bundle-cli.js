@@ -2,6 +2,8 @@
 // modules (Chevrotain's lodash-es alone costs ~170 ms to load unbundled). Each command stays its own
 // chunk, so `raspc check` never loads what `raspc compile` needs. Tensor engines stay external:
 // they are native or large and are loaded only by the commands that use them.
+// `node scripts/bundle-cli.js [OUTDIR]`: OUTDIR defaults to dist/cli; the tests' CLI harness
+// (test/helpers/cli.ts) bundles the current sources with this same script into a folder of its own.
 import { build } from "esbuild";
 
 await build({
@@ -11,7 +13,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  outdir: "dist/cli",
+  outdir: process.argv[2] ?? "dist/cli",
   external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*"],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",

@@ -1,7 +1,7 @@
 // `raspc`: the command-line entry. Each command lives in its own module and is imported only when
 // it runs, so `raspc check` and `raspc run` never load the compiler or the tensor engines.
 import { Command, CommanderError, Option } from "commander";
-import { EXIT_USAGE, reportError } from "./report.js";
+import { EXIT_USAGE, reportError, runReported } from "./report.js";
 import { RASPC_VERSION } from "../version.js";
 
 const program = new Command();
@@ -14,12 +14,7 @@ program
 
 /** Every command reports its own errors; `sources` lets diagnostics quote the user's lines. */
 async function runCommand(action: (sources: Map<string, string>) => Promise<number> | number): Promise<void> {
-  const sources = new Map<string, string>();
-  try {
-    process.exitCode = await action(sources);
-  } catch (err) {
-    process.exitCode = reportError(err, sources);
-  }
+  process.exitCode = await runReported(action);
 }
 
 program

@@ -29,3 +29,17 @@ export function reportError(err: unknown, sources: ReadonlyMap<string, string>):
   if (process.env.RASPC_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
   return EXIT_ERROR;
 }
+
+/**
+ * Runs a command and returns its exit status, its error reported as a user reads it (`sources`
+ * lets diagnostics quote the user's lines). main.ts runs every command through here, and so does
+ * the tests' in-process harness.
+ */
+export async function runReported(action: (sources: Map<string, string>) => Promise<number> | number): Promise<number> {
+  const sources = new Map<string, string>();
+  try {
+    return await action(sources);
+  } catch (err) {
+    return reportError(err, sources);
+  }
+}

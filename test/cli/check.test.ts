@@ -1,8 +1,7 @@
 // `raspc check FILE`, end to end: what a user sees for good files and for every kind of bad one.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { caretColumn, diagnostics, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "./cliHarness.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { caretColumn, diagnostics, expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 describe.concurrent("raspc check", () => {

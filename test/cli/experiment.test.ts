@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "./cliHarness.js";
+import { expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 import { readModel } from "../../compiler/model/modelFile.js";
 import { decodeAt } from "../../runtime/forward/outputs.js";
 import { referenceForward } from "../../runtime/forward/referenceForward.js";
@@ -30,7 +30,6 @@ const TINY = {
 
 let dir: string;
 beforeAll(() => {
-  ensureBuilt();
   dir = scratch({ "tiny.json": JSON.stringify(TINY), "bad.json": JSON.stringify({ ...TINY, ft: { ...TINY.ft, learningRates: [0.01, 0] } }) });
 });
 afterAll(removeScratch);

@@ -1,8 +1,7 @@
 // `raspc repl`, end to end, driven the way a script drives it: statements piped to stdin.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diagnostics, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "./cliHarness.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { diagnostics, expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 const lines = (...ls: string[]): string => ls.join("\n") + "\n";

@@ -1,9 +1,7 @@
 // `raspc run FILE`, end to end: one input, a JSONL batch, --json, --sop, --all, and bad inputs.
-import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, diagnostics, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "./cliHarness.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { diagnostics, expectNoCrash, raspc, removeScratch, scratch, spawnRaspc } from "../helpers/cli.js";
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 const REVERSE = [
@@ -176,10 +174,10 @@ describe.concurrent("raspc run", () => {
   it("a reader that stops early (`| head -1`) causes no stack trace", async () => {
     const dir = scratch({ "rev.rasp": REVERSE, "many.jsonl": '["a","b","c"]\n'.repeat(20_000) });
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, "run", "rev.rasp", "--inputs", "many.jsonl", "--json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawnRaspc(["run", "rev.rasp", "--inputs", "many.jsonl", "--json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.stdout.once("data", () => child.stdout.destroy());
+      child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.stdout!.once("data", () => child.stdout!.destroy());
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       child.on("error", reject);
       child.on("close", (code) => {

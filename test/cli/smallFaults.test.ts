@@ -2,11 +2,10 @@
 // diagnostic with its source line), exit 1, and nothing written where it should not be.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { writeFailure } from "../../runtime/experiment/sweepLock.js";
-import { ROOT, caretColumn, diagnostics, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "./cliHarness.js";
+import { ROOT, caretColumn, diagnostics, expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 const QUICK = JSON.stringify({ task: "counter", preset: "quick", name: "q", seeds: [0], protocols: ["ScrFT"], scrft: { learningRates: [0.01], iterations: 10 }, eval: { every: 10, samples: 30 } });

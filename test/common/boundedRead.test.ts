@@ -4,10 +4,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readBoundedFile, readBoundedText } from "../../compiler/common/boundedRead.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
-import { ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "../cli/cliHarness.js";
+import { expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 
 const hasDevZero = fs.existsSync("/dev/zero");
 const canFifo = process.platform !== "win32";
@@ -18,7 +18,6 @@ function makeFifo(dir: string, name: string): string {
   return file;
 }
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 describe("readBoundedFile", () => {

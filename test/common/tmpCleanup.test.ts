@@ -4,11 +4,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { writeFileAtomic } from "../../compiler/common/atomicWrite.js";
-import { ensureBuilt, ROOT } from "../cli/cliHarness.js";
 
-beforeAll(ensureBuilt);
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-tmp-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -17,14 +16,15 @@ function writeWithSignal(signal: "SIGTERM" | "SIGINT", target: string) {
   const script = `
     import fs from "node:fs";
     import { syncBuiltinESMExports } from "node:module";
-    const { writeFileAtomic } = await import(${JSON.stringify(path.join(ROOT, "dist", "compiler", "common", "atomicWrite.js"))});
+    const { writeFileAtomic } = await import(${JSON.stringify(path.join(ROOT, "compiler", "common", "atomicWrite.ts"))});
     const fsync = fs.fsyncSync;
     fs.fsyncSync = (fd) => { fsync(fd); process.kill(process.pid, ${JSON.stringify(signal)}); };
     syncBuiltinESMExports();
     writeFileAtomic(${JSON.stringify(target)}, "x".repeat(100000));
     setTimeout(() => console.log("still running"), 2000);
   `;
-  return spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 10_000 });
+  // The module from the sources (through tsx, as vitest loads it here), not a possibly stale dist/.
+  return spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
 }
 
 describe("temporary files of atomic writes", () => {

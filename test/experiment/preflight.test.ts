@@ -2,10 +2,9 @@
 // CLI flag), exit 1, and no output folder afterwards, so a corrected rerun needs no --force.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "../cli/cliHarness.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 const BASE = { task: "counter", preset: "quick", name: "t", protocols: ["ScrFT"], scrft: { learningRates: [0.01], iterations: 10 }, eval: { every: 10, samples: 30 } };

@@ -1,15 +1,13 @@
 // A sweep folder has one writer: workers die with the sweep that started them, a second process on
 // the same folder is refused in one line naming the holder, stale locks of dead processes are taken
 // over, and a tampered checkpoint is refused instead of being resumed as "done".
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lockFileOf, processAlive, SweepLock } from "../../runtime/experiment/sweepLock.js";
-import { BIN, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "../cli/cliHarness.js";
+import { expectNoCrash, raspc, removeScratch, scratch, spawnRaspc } from "../helpers/cli.js";
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 const LONG = { task: "counter", preset: "quick", name: "long", seeds: [0], protocols: ["FT"], ft: { learningRates: [0.01], cTrain: [0, 1], iterations: 1_000_000 }, eval: { every: 10, samples: 30 }, checkpointEvery: 10 };
@@ -57,7 +55,7 @@ describe("sweep folder lock", () => {
 describe("experiment workers and a second writer", () => {
   it("refuses a second writer while a sweep runs; kill -9 of the parent takes its workers down within a second", async () => {
     const dir = scratch({ "long.json": JSON.stringify(LONG) });
-    const parent = spawn(process.execPath, [BIN, "experiment", "long.json", "--out", "out", "--jobs", "2"], { cwd: dir, stdio: "ignore" });
+    const parent = spawnRaspc(["experiment", "long.json", "--out", "out", "--jobs", "2"], { cwd: dir, stdio: "ignore" });
     try {
       const lockFile = path.join(dir, "out", "long.lock");
       const workers = await waitFor(

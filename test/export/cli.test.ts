@@ -1,5 +1,5 @@
-// `raspc export` and `--engine` end to end, with the CLI bundled from the current sources as
-// test/model/cli.test.ts does. The written files are opened the way a user would: the ONNX file by
+// `raspc export` and `--engine` end to end, the CLI run as a child process (test/helpers/cli.ts).
+// The written files are opened the way a user would: the ONNX file by
 // path in onnxruntime-node, the tfjs folder by tf.loadGraphModel. ORT failing to load is simulated
 // with a module-resolution hook that refuses `onnxruntime-node`, as a missing native library would.
 import { execFile } from "node:child_process";
@@ -17,37 +17,11 @@ import { referenceForward } from "../../runtime/forward/referenceForward.js";
 import { makeTokenizer } from "../../runtime/forward/tokenize.js";
 import { padId } from "../../compiler/model/tokens.js";
 import { clone, copyModel } from "../model/fixtures.js";
-import { bundleCli } from "../cli/cliHarness.js";
+import { oneLineError, raspc, type CliResult } from "../helpers/cli.js";
 import { graphModelForward, loadTfjsExport, ROOT } from "./helpers.js";
-
-const BUNDLE_DIR = path.join(ROOT, "node_modules/.cache", `raspc-export-test-${process.pid}`);
-const MAIN = path.join(BUNDLE_DIR, "main.js");
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 let noOrt: string;
-
-function raspc(args: string[], nodeFlags: string[] = []): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...nodeFlags, MAIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** An error run: exit status 1 and exactly one line on stderr, which is returned. */
-function oneLineError(r: Result): string {
-  expect(r.code, r.stderr).toBe(1);
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  return lines[0]!;
-}
 
 /** What a folder holds, temporaries included (a failed export must leave none). */
 function listing(d: string): string[] {
@@ -59,7 +33,6 @@ let counter: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-export-cli-"));
-  await bundleCli(BUNDLE_DIR);
   noOrt = path.join(dir, "no-ort.mjs");
   const hook = `export async function resolve(s, c, n) { if (s === "onnxruntime-node") throw new Error("libonnxruntime.so.1: cannot open shared object file: No such file or directory"); return n(s, c); }`;
   fs.writeFileSync(noOrt, `import { register } from "node:module";\nregister(${JSON.stringify("data:text/javascript," + encodeURIComponent(hook))});\n`);
@@ -68,9 +41,10 @@ beforeAll(async () => {
   expect(c.code, c.stderr).toBe(0);
   await initTfjs();
 });
+/** Folders to remove at the end besides `dir`. */
+const onExit: string[] = [];
 afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  for (const d of [dir, ...onExit]) fs.rmSync(d, { recursive: true, force: true });
 });
 
 describe.concurrent("raspc export", () => {
@@ -116,13 +90,14 @@ describe.concurrent("raspc export", () => {
     const script = /## Exports[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1]!;
     const shown = /\$ node decode-counter\.mjs\n([^\n]*)\n/.exec(readme)![1]!;
     // Inside the repository, so that `onnxruntime-node` resolves as it does for a user's project.
-    const work = path.join(BUNDLE_DIR, "readme");
-    fs.mkdirSync(work, { recursive: true });
+    fs.mkdirSync(path.join(ROOT, "node_modules", ".cache"), { recursive: true });
+    const work = fs.mkdtempSync(path.join(ROOT, "node_modules", ".cache", "raspc-readme-"));
+    onExit.push(work);
     fs.copyFileSync(counter, path.join(work, "counter.json"));
     fs.writeFileSync(path.join(work, "decode-counter.mjs"), script);
     const r = await raspc(["export", counter, "--onnx", path.join(work, "counter.onnx"), "--no-check"]);
     expect(r.code, r.stderr).toBe(0);
-    const run = await new Promise<Result>((resolve) =>
+    const run = await new Promise<CliResult>((resolve) =>
       execFile(process.execPath, ["decode-counter.mjs"], { cwd: work }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
     );
     expect(run.code, run.stderr).toBe(0);
@@ -208,7 +183,7 @@ describe.concurrent("raspc export", () => {
 
   it("--no-check writes the ONNX file without onnxruntime-node, which then need not load", async () => {
     const onnxFile = path.join(dir, "unchecked.onnx");
-    const r = await raspc(["export", counter, "--onnx", onnxFile, "--no-check"], ["--import", noOrt]);
+    const r = await raspc(["export", counter, "--onnx", onnxFile, "--no-check"], { nodeFlags: ["--import", noOrt] });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^wrote .*unchecked\.onnx \(ONNX opset 17, [\d,]+ bytes\)\n$/);
     expect(fs.existsSync(onnxFile)).toBe(true);
@@ -264,16 +239,16 @@ describe.concurrent("raspc export errors: one line, exit 1, nothing left behind"
   it("onnxruntime-node failing to load: export, exec and verify say why; exec --engine tfjs still runs", async () => {
     const out = fs.mkdtempSync(path.join(dir, "no-ort-"));
     const flags = ["--import", noOrt];
-    const e = await raspc(["export", counter, "--onnx", path.join(out, "m.onnx"), "--tfjs", path.join(out, "m")], flags);
+    const e = await raspc(["export", counter, "--onnx", path.join(out, "m.onnx"), "--tfjs", path.join(out, "m")], { nodeFlags: flags });
     expect(oneLineError(e)).toBe(
       "raspc: onnxruntime-node could not be loaded (libonnxruntime.so.1: cannot open shared object file: No such file or directory); give --no-check to write the ONNX file without checking it",
     );
     expect(listing(out)).toEqual([]);
-    const x = await raspc(["exec", counter, "--input", '["a","b","a"]'], flags);
+    const x = await raspc(["exec", counter, "--input", '["a","b","a"]'], { nodeFlags: flags });
     expect(oneLineError(x)).toMatch(/^raspc: onnxruntime-node could not be loaded \(libonnxruntime\.so\.1: .*\); use --engine tfjs to run without it$/);
-    const v = await raspc(["verify", "rasp-programs/hist.rasp", "--vocab", '["a","b"]', "--max-len", "3", "--samples", "20"], flags);
+    const v = await raspc(["verify", "rasp-programs/hist.rasp", "--vocab", '["a","b"]', "--max-len", "3", "--samples", "20"], { nodeFlags: flags });
     expect(oneLineError(v)).toMatch(/^raspc: onnxruntime-node could not be loaded/);
-    const t = await raspc(["exec", counter, "--input", '["a","b","a"]', "--engine", "tfjs"], flags);
+    const t = await raspc(["exec", counter, "--input", '["a","b","a"]', "--engine", "tfjs"], { nodeFlags: flags });
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toBe("position | 0 1 2\ntokens   | a b a\nout      | 1 2 0\n");
   });

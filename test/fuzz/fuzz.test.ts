@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fuzz } from "../../compiler/cli/commands/fuzz.js";
 import { defaultCompile, type CompileFn } from "../../runtime/fuzz/check.js";
 import { availableEngines, referenceEngine, type FuzzEngine } from "../../runtime/fuzz/engines.js";
@@ -14,7 +14,7 @@ import type { Avoidable } from "../../runtime/fuzz/generator.js";
 import { runFuzz } from "../../runtime/fuzz/run.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
-import { expectNoCrash, raspc, ensureBuilt } from "../cli/cliHarness.js";
+import { expectNoCrash, inProcess, raspc } from "../helpers/cli.js";
 
 const VOCAB = ["a", "b", "c"];
 const KNOWN = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "regressions", "known-failing.json"), "utf8")) as Record<string, { reason: string; avoid?: Avoidable }>;
@@ -29,7 +29,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-fuzz-"));
 
 beforeAll(async () => {
   engines = (await availableEngines(VOCAB)).engines;
-  ensureBuilt();
 });
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -144,20 +143,10 @@ describe("raspc fuzz", () => {
       if (hasLessSelect(compiled.sop)) throw new Error("injected: no block for <");
       return compiled;
     };
-    const written: string[] = [];
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    let code: number;
-    try {
-      code = await fuzz({ programs: "30", inputs: "10", seed: "1", out }, { compile: crashesOnLess, engines: [referenceEngine] });
-    } finally {
-      spy.mockRestore();
-    }
-    expect(code).toBe(1);
+    const r = await inProcess(() => fuzz({ programs: "30", inputs: "10", seed: "1", out }, { compile: crashesOnLess, engines: [referenceEngine] }));
+    expect(r.code).toBe(1);
     // Only this command's lines: the test runner may write to stdout meanwhile, without a newline.
-    const lines = written.join("").split("\n").map((l) => l.slice(Math.max(0, l.indexOf("fuzz: "))));
+    const lines = r.stdout.split("\n").map((l) => l.slice(Math.max(0, l.indexOf("fuzz: "))));
     // Every failure gets a line; the injected ones (there may be real ones too: known-failing.json).
     const failures = lines.filter((l) => /^fuzz: program \d+: /.test(l));
     const injected = failures.filter((l) => /^fuzz: program \d+: compile crashed: injected: no block for </.test(l));

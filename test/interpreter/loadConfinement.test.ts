@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import { evaluateSOp } from "../../compiler/rasp/evaluate.js";
-import { ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "../cli/cliHarness.js";
+import { expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 import { raspError } from "./helpers.js";
 
 const SECRET = "root:x:0:0:SECRET_TOKEN:/root:/bin/bash\n";
@@ -66,7 +66,6 @@ describe("load confinement", () => {
 });
 
 describe.concurrent("load confinement on the command line", () => {
-  beforeAll(ensureBuilt);
   afterAll(removeScratch);
 
   it("check refuses ../../../../etc/passwd in one diagnostic without echoing it, and --allow-outside names it only", async () => {

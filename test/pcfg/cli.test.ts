@@ -2,10 +2,9 @@
 // grammars and for bad ones (located diagnostics, exit 1, no stack trace).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, caretColumn, diagnostics, ensureBuilt, expectNoCrash, raspc, removeScratch, scratch } from "../cli/cliHarness.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, caretColumn, diagnostics, expectNoCrash, raspc, removeScratch, scratch } from "../helpers/cli.js";
 
-beforeAll(ensureBuilt);
 afterAll(removeScratch);
 
 describe.concurrent("raspc pcfg", () => {

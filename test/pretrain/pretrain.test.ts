@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parsePretrainConfig, type PretrainConfig } from "../../runtime/pretrain/config.js";
 import { PRETRAIN_FILES, pretrain } from "../../runtime/pretrain/run.js";
 import { toyBatch } from "../../runtime/pretrain/tasks.js";
-import { ensureBuilt, raspc } from "../cli/cliHarness.js";
+import { raspc } from "../helpers/cli.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "raspc-pretrain-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -84,7 +84,6 @@ describe("pretrain configs", () => {
   });
 
   it("the CLI exits 1 with that line and writes nothing", async () => {
-    ensureBuilt();
     const file = path.join(tmp, "bad.json");
     fs.writeFileSync(file, JSON.stringify({ ...TINY, model: { nLayer: 2, nHead: 6, nEmbd: 190 } }));
     const out = path.join(tmp, "cli-out");
