@@ -8,10 +8,10 @@
 //   craftBlocks        each s-op's craft construction (compiler/craft/)
 //   assemble           residual layout and weight matrices: the model file
 // The options are checked at the boundary (../options.ts); ../compileFile.ts starts from a file.
-import { make, topologicalOrder, type SOp } from "../rasp/ops.js";
+import type { SOp } from "../rasp/ops.js";
 import type { CompiledModel } from "../model/types.js";
 import { checkCompileOptions, type CompileOptions } from "../options.js";
-import { raspToGraph } from "./raspToGraph.js";
+import { primitivesOf, raspToGraph } from "./raspToGraph.js";
 import { inferValueSets } from "./valueSets.js";
 import { refuseNoneInTupleSelects, refuseNumericalNone } from "./checkNone.js";
 import { insertConversions } from "./insertConversions.js";
@@ -24,7 +24,7 @@ export type { CompileOptions };
 
 export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: string; text: string; sop: string }): CompiledModel {
   const bos = checkCompileOptions(opts);
-  const primitives = findPrimitives(sop);
+  const primitives = primitivesOf(sop);
   const first = raspToGraph(sop, primitives);
   const firstInfos = inferValueSets(first, opts);
   refuseNoneInTupleSelects(first, firstInfos);
@@ -46,12 +46,4 @@ export function compileSOp(sop: SOp, opts: CompileOptions, source: { file: strin
     nodes: graph.nodes, names: graph.names, infos, allocation, heads, mlps, scratchDirs,
     output: graph.output, vocab: opts.vocab, maxLen: opts.maxLen, bos, source, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-}
-
-/** The program's own tokens and indices nodes (fresh ones if the output never reads them). */
-function findPrimitives(sop: SOp): { tokens: SOp; indices: SOp } {
-  const nodes = topologicalOrder(sop);
-  const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
-  const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
-  return { tokens, indices };
 }

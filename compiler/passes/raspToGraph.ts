@@ -19,6 +19,14 @@ export interface Graph {
   readonly tuples: ReadonlyMap<number, SourceRange | null>;
 }
 
+/** The graph's own tokens and indices nodes (fresh ones where the s-op never reads them): raspToGraph's second argument. */
+export function primitivesOf(output: SOp): { tokens: SOp; indices: SOp } {
+  const nodes = topologicalOrder(output);
+  const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
+  const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
+  return { tokens, indices };
+}
+
 /** Rewrites a graph bottom-up; `rewrite` sees a node whose children are already rewritten. */
 function rebuild(root: RaspNode, rewrite: (n: RaspNode, child: (c: RaspNode) => RaspNode) => RaspNode): RaspNode {
   const done = new Map<number, RaspNode>();

@@ -3,9 +3,9 @@
 // builds dense matrices, so a sequence map of two s-ops with a thousand values each makes a model of
 // gigabytes. Generated programs stay far below that, but a shrinking candidate (an operand swapped
 // for another) need not, and one such candidate would end the whole run out of memory.
-import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
+import { primitivesOf, raspToGraph } from "../../compiler/passes/raspToGraph.js";
 import { inferValueSets } from "../../compiler/passes/valueSets.js";
-import { make, topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
+import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 
 /** Lookup tables larger than this are not compiled by the fuzzer (generated ones stay below 1,000). */
@@ -13,10 +13,7 @@ export const MAX_FUZZ_TABLE = 50_000;
 
 /** The largest lookup table the program's maps would need: the product of each map's inputs' value-set sizes. */
 export function largestTable(sop: SOp, settings: { vocab: readonly Atom[]; maxLen: number }): number {
-  const nodes = topologicalOrder(sop);
-  const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
-  const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
-  const graph = raspToGraph(sop, { tokens, indices });
+  const graph = raspToGraph(sop, primitivesOf(sop));
   const infos = inferValueSets(graph, settings);
   let largest = 0;
   for (const n of graph.nodes) {

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { compileFile, type CompiledFile, type CompileFileOptions } from "../../compiler/compileFile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { readSourceFile } from "../../compiler/interpreter/sourceFiles.js";
-import type { SOp } from "../../compiler/rasp/ops.js";
+import { isSOp, type SOp } from "../../compiler/rasp/ops.js";
 
 export const PROGRAMS = path.resolve(import.meta.dirname, "../../rasp-programs");
 
@@ -28,6 +28,16 @@ export function library(name: string): TestProgram {
 /** Compiles the program's `out` (or `options.sop`) through compileFile. */
 export function compileProgram(p: TestProgram, options: Omit<CompileFileOptions, "read">): CompiledFile {
   return compileFile(p.file, { ...options, ...(p.read ? { read: p.read } : {}) });
+}
+
+/** A program's s-ops by variable name, as the interpreter builds them (for tests of one pass). */
+export function namedSOps(p: TestProgram): (name: string) => SOp {
+  const program = loadProgram(p.file, p.read ?? readSourceFile);
+  return (name) => {
+    const v = program.interpreter.global(name);
+    if (!v || !isSOp(v)) throw new Error(`no s-op ${name}`);
+    return v;
+  };
 }
 
 /** The program's output s-op as the interpreter builds it, for checks that need no model. */

@@ -3,18 +3,13 @@
 // its kind after all its inputs are written (attention, then MLP, per layer), selector_width takes a
 // layer's attention and MLP, and the layer count is the last layer used.
 import { describe, expect, it } from "vitest";
-import { loadProgram } from "../../compiler/interpreter/program.js";
 import { allocateLayers, blockInputs, type Placement } from "../../compiler/passes/allocateLayers.js";
-import { isSOp, topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
+import { isSOp, topologicalOrder } from "../../compiler/rasp/ops.js";
+import { inline, namedSOps } from "../helpers/programs.js";
 
 /** Every s-op of a program (text) by name, and the allocation of the graph of `root`'s s-op. */
 function allocate(text: string, root = "out") {
-  const program = loadProgram("inline.rasp", () => text);
-  const named = (name: string): SOp => {
-    const v = program.interpreter.global(name);
-    if (!v || !isSOp(v)) throw new Error(`no s-op ${name}`);
-    return v;
-  };
+  const named = namedSOps(inline(text));
   const nodes = topologicalOrder(named(root));
   const { placements, layers } = allocateLayers(nodes);
   return { placements, layers, nodes, at: (name: string): Placement => placements.get(named(name).id)! };

@@ -4,17 +4,13 @@
 import { describe, expect, it } from "vitest";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { insertConversions } from "../../compiler/passes/insertConversions.js";
-import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
+import { primitivesOf, raspToGraph } from "../../compiler/passes/raspToGraph.js";
 import { inferValueSets } from "../../compiler/passes/valueSets.js";
-import { make, topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
+import { topologicalOrder } from "../../compiler/rasp/ops.js";
 
 function convert(text: string) {
   const sop = outputSOp(loadProgram("inline.rasp", () => text));
-  const nodes = topologicalOrder(sop);
-  const primitives = {
-    tokens: nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens(),
-    indices: nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices(),
-  };
+  const primitives = primitivesOf(sop);
   const graph = raspToGraph(sop, primitives);
   const infos = inferValueSets(graph, { vocab: [1, 2, 3], maxLen: 4 });
   const out = insertConversions(graph, infos);

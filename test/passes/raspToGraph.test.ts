@@ -4,26 +4,17 @@
 // several key/query pairs read one shared tuple s-op, every node gets a unique readable name, and
 // what needs no rewriting keeps its identity.
 import { describe, expect, it } from "vitest";
-import { loadProgram } from "../../compiler/interpreter/program.js";
-import { raspToGraph, type Graph } from "../../compiler/passes/raspToGraph.js";
+import { primitivesOf, raspToGraph, type Graph } from "../../compiler/passes/raspToGraph.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
-import { isSOp, make, topologicalOrder, type Encoding, type RaspNode, type SOp } from "../../compiler/rasp/ops.js";
+import { topologicalOrder, type Encoding, type RaspNode, type SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
+import { inline, namedSOps } from "../helpers/programs.js";
 
 /** The program's s-ops by name, the graph of `root`, and `again` to rebuild it with inferred encodings. */
 function graphOf(text: string, root = "out") {
-  const program = loadProgram("inline.rasp", () => text);
-  const named = (name: string): SOp => {
-    const v = program.interpreter.global(name);
-    if (!v || !isSOp(v)) throw new Error(`no s-op ${name}`);
-    return v;
-  };
+  const named = namedSOps(inline(text));
   const sop = named(root);
-  const nodes = topologicalOrder(sop);
-  const primitives = {
-    tokens: nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens(),
-    indices: nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices(),
-  };
+  const primitives = primitivesOf(sop);
   return { sop, named, graph: raspToGraph(sop, primitives), again: (encodings: ReadonlyMap<number, { readonly encoding: Encoding }>) => raspToGraph(sop, primitives, encodings) };
 }
 

@@ -4,18 +4,14 @@
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { allocateLayers } from "../../compiler/passes/allocateLayers.js";
 import { insertConversions } from "../../compiler/passes/insertConversions.js";
-import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
+import { primitivesOf, raspToGraph } from "../../compiler/passes/raspToGraph.js";
 import { inferValueSets } from "../../compiler/passes/valueSets.js";
-import { make, topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
+import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 
 export function placedGraph(text: string, opts: { vocab: readonly Atom[]; maxLen: number }) {
   const sop = outputSOp(loadProgram("inline.rasp", () => text));
-  const nodes = topologicalOrder(sop);
-  const primitives = {
-    tokens: nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens(),
-    indices: nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices(),
-  };
+  const primitives = primitivesOf(sop);
   const first = raspToGraph(sop, primitives);
   const firstInfos = inferValueSets(first, opts);
   const graph = raspToGraph(insertConversions(first, firstInfos), primitives, firstInfos);

@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
-import { raspToGraph } from "../../compiler/passes/raspToGraph.js";
+import { primitivesOf, raspToGraph } from "../../compiler/passes/raspToGraph.js";
 import { inferValueSets } from "../../compiler/passes/valueSets.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
-import { isSOp, make, topologicalOrder, type SOp } from "../../compiler/rasp/ops.js";
+import { isSOp } from "../../compiler/rasp/ops.js";
 import { atomKey, type Atom } from "../../compiler/rasp/values.js";
 import { makeRng } from "../../runtime/random.js";
 
@@ -18,10 +18,7 @@ const suggested = JSON.parse(fs.readFileSync(path.join(PROGRAMS, "suggested.json
 
 function graphOf(file: string) {
   const sop = outputSOp(loadProgram(path.join(PROGRAMS, file), (f) => fs.readFileSync(f, "utf8")), "out");
-  const nodes = topologicalOrder(sop);
-  const tokens = nodes.find((n): n is SOp => n.kind === "tokens") ?? make.tokens();
-  const indices = nodes.find((n): n is SOp => n.kind === "indices") ?? make.indices();
-  return raspToGraph(sop, { tokens, indices });
+  return raspToGraph(sop, primitivesOf(sop));
 }
 
 describe("inferValueSets", () => {
