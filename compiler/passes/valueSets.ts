@@ -62,30 +62,40 @@ function image(n: RaspNode, inputs: readonly (readonly Atom[])[], f: (...xs: Ato
   return [...out.values()];
 }
 
-/** Every mean of a multiset of 1..maxLen values drawn from `values` (numbers only). */
+/**
+ * Every mean of 1..maxLen numbers drawn from `values` with repetition: what a numerical aggregate
+ * can produce. Every distinct double is kept, never rounded together: the interpreter sums the
+ * selected values in position order, so the sums of c values it can produce are exactly the left
+ * folds built here, and a mean s/c is the very double it computes. Values that differ only by
+ * rounding (0.05 and (0.1+0.1+0.1)/6) both stay, so a map that tells them apart is refused by the
+ * discretising MLP instead of being compiled wrong on one of them. Null as soon as `tooMany(sums,
+ * means)` says the sets so far are too large. The fuzzer's generator predicts value sets with it too.
+ */
+export function aggregateMeans(values: readonly number[], maxLen: number, tooMany: (sums: number, means: number) => boolean): number[] | null {
+  const distinct = [...new Set(values)];
+  let sums = new Set<number>([0]);
+  const means = new Set<number>();
+  for (let c = 1; c <= maxLen; c++) {
+    const next = new Set<number>();
+    for (const s of sums) for (const x of distinct) next.add(s + x);
+    sums = next;
+    for (const s of sums) means.add(s / c);
+    if (tooMany(sums.size, means.size)) return null;
+  }
+  return [...means].sort((a, b) => a - b);
+}
+
+/** aggregateMeans of a numerical aggregate's values, refused where the sums pass MAX_VALUE_SET. */
 export function meansOf(n: RaspNode, values: readonly Atom[], maxLen: number): Atom[] {
   const nums = values.map((v) => {
     if (!isNumeric(v)) throw new RaspError(`the numerical aggregate '${n.label}' averages non-numeric values (${formatAtom(v)})`, where(n));
     return v === true ? 1 : v === false ? 0 : (v as number);
   });
-  // Every distinct double is kept, never rounded together: the interpreter sums the selected
-  // values in position order, so the sums of c values it can produce are exactly the left folds
-  // built here, and a mean s/c is the very double it computes. Values that differ only by rounding
-  // (0.05 and (0.1+0.1+0.1)/6) both stay, so a map that tells them apart is refused by the
-  // discretising MLP instead of being compiled wrong on one of them.
-  const distinctNums = [...new Set(nums)];
-  let sums = new Set<number>([0]);
-  const means = new Set<number>();
-  for (let c = 1; c <= maxLen; c++) {
-    const next = new Set<number>();
-    for (const s of sums) for (const x of distinctNums) next.add(s + x);
-    if (next.size > MAX_VALUE_SET) {
-      throw new RaspError(`the numerical aggregate '${n.label}' can take more than ${MAX_VALUE_SET} values at max length ${maxLen}; average 0/1 values or lower --max-len`, where(n));
-    }
-    sums = next;
-    for (const s of sums) means.add(s / c);
+  const means = aggregateMeans(nums, maxLen, (sums) => sums > MAX_VALUE_SET);
+  if (means === null) {
+    throw new RaspError(`the numerical aggregate '${n.label}' can take more than ${MAX_VALUE_SET} values at max length ${maxLen}; average 0/1 values or lower --max-len`, where(n));
   }
-  return [...means].sort((a, b) => a - b);
+  return means;
 }
 
 /** Larger sets of joint sums than this fall back to the product of the inputs' value sets. */

@@ -118,20 +118,3 @@ export function oneToOne(values: readonly Atom[], f: (x: Atom) => Atom): boolean
   return true;
 }
 
-/**
- * Every mean of 1..maxLen values drawn from `values` (with repetition), or null past `cap`: what a
- * numerical aggregate can produce. Sums are formed in the interpreter's order (left to right), as
- * the compiler's value-set pass does, so these are the doubles it computes.
- */
-export function meansOf(values: readonly number[], maxLen: number, cap: number): number[] | null {
-  let sums = new Set<number>([0]);
-  const means = new Set<number>();
-  for (let c = 1; c <= maxLen; c++) {
-    const next = new Set<number>();
-    for (const s of sums) for (const x of values) next.add(s + x);
-    sums = next;
-    for (const s of sums) means.add(s / c);
-    if (means.size > cap) return null;
-  }
-  return [...means].sort((a, b) => a - b);
-}

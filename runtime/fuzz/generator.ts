@@ -14,7 +14,8 @@
 // values. Operands are drawn mostly from s-ops nothing reads yet, so that little is dead code.
 import fc from "fast-check";
 import { applyBinary, applyNegate, applyNot, atomEquals, indicator, isNumeric, roundHalfEven, type Atom, type AtomBinaryOp } from "../../compiler/rasp/values.js";
-import { equatable, imageOf, meansOf, oneToOne, orderable, sortedUnique, valueClass, type Facts, type SOpFacts, type SelectorFacts } from "./facts.js";
+import { equatable, imageOf, oneToOne, orderable, sortedUnique, valueClass, type Facts, type SOpFacts, type SelectorFacts } from "./facts.js";
+import { aggregateMeans } from "../../compiler/passes/valueSets.js";
 import { programShrinks } from "./shrinkProgram.js";
 import { compact, renderable, type ArithOp, type CompareOp, type Expr, type GeneratedProgram, type Operand, type SelectCmp, type Statement } from "./program.js";
 
@@ -619,7 +620,7 @@ class Builder {
     if (!sel) return this.compare([0, a, b, d, e]);
     const dflt = d % 5 === 4 ? 1 : 0;
     const nums = v.values.map((x) => (x === true ? 1 : x === false ? 0 : (x as number)));
-    const means = meansOf(nums, this.opts.maxLen, MAX_MEANS);
+    const means = aggregateMeans(nums, this.opts.maxLen, (_, count) => count > MAX_MEANS);
     if (!means) return this.compare([0, a, b, d, e]);
     this.addSOp(
       { op: "aggregate", selector: sel.name, sop: { ref: v.name }, default: dflt },
