@@ -18,6 +18,7 @@ import onnxProto from "onnx-proto";
 import type { onnx as OnnxTypes } from "onnx-proto";
 import type { CompiledModel } from "../model/types.js";
 import { columns, headGeometry, hstack, vstack } from "./matrices.js";
+import { buildHeads } from "./attentionHeads.js";
 import { GraphBuilder, tensorInfo, type Dim } from "./onnxGraph.js";
 import type { Encoding } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
@@ -136,7 +137,7 @@ export function buildOnnxModel(model: CompiledModel, opts: OnnxExportOptions = {
   model.layers.forEach((layer, l) => {
     x = expose(x, hookNames.residPre(l), ["batch", "seq", d]);
     const heads = layer.attention;
-    const { dHead, dValue, sumHead, sumValue, needed: headsNeeded } = headGeometry(heads, internals);
+    const { sumHead, sumValue, needed: headsNeeded } = headGeometry(heads, internals);
     const dz = zWidth(layer);
     if (headsNeeded.some(Boolean)) {
       let q: string | null = null;
@@ -150,40 +151,24 @@ export function buildOnnxModel(model: CompiledModel, opts: OnnxExportOptions = {
       /** Columns [start, start + width) of a stacked projection (the whole tensor when it is one head's). */
       const cut = (t: string, start: number, width: number, total: number): string =>
         width === total ? t : g.op("Slice", [t, g.int64(g.fresh("start"), [1], [start]), g.int64(g.fresh("end"), [1], [start + width]), g.int64(g.fresh("axes"), [1], [2])]);
-      const zs: string[] = [];
-      const scoreHooks: string[] = [];
-      const patternHooks: string[] = [];
-      const zHooks: string[] = [];
-      let qOff = 0;
-      let vOff = 0;
-      heads.forEach((_, h) => {
-        const dh = dHead[h]!;
-        const dv = dValue[h]!;
-        if (headsNeeded[h]) {
-          let scores: string;
-          if (dh > 0) {
-            const qh = cut(q!, qOff, dh, sumHead);
-            const kh = cut(k!, qOff, dh, sumHead);
+      const { zs, scores: scoreHooks, patterns: patternHooks, zHooks } = buildHeads(
+        {
+          headScores: (start, width) => {
+            const qh = cut(q!, start, width, sumHead);
+            const kh = cut(k!, start, width, sumHead);
             const raw = g.op("MatMul", [qh, g.op("Transpose", [kh], [{ name: "perm", ints: [0, 2, 1] }])]);
-            scores = g.op("Add", [raw, keyMask]);
-          } else {
-            scores = g.op("Expand", [keyMask, square()]);
-          }
-          const pattern = g.op("Softmax", [scores], [{ name: "axis", i: -1 }]);
-          let zh: string | null = null;
-          if (dv > 0) {
-            zh = g.op("MatMul", [pattern, cut(v!, vOff, dv, sumValue)]);
-            zs.push(zh);
-          }
-          if (internals) {
-            scoreHooks.push(scores);
-            patternHooks.push(pattern);
-            if (dz > 0) zHooks.push(zh === null ? zeros(dz) : dv === dz ? zh : g.op("Pad", [zh, g.int64(g.fresh("pads"), [6], [0, 0, 0, 0, 0, dz - dv])]));
-          }
-        }
-        qOff += dh;
-        vOff += dv;
-      });
+            return g.op("Add", [raw, keyMask]);
+          },
+          maskOnlyScores: () => g.op("Expand", [keyMask, square()]),
+          softmax: (scores) => g.op("Softmax", [scores], [{ name: "axis", i: -1 }]),
+          headValues: (pattern, start, width) => g.op("MatMul", [pattern, cut(v!, start, width, sumValue)]),
+          zeros,
+          padRight: (t, by) => g.op("Pad", [t, g.int64(g.fresh("pads"), [6], [0, 0, 0, 0, 0, by])]),
+        },
+        heads,
+        internals,
+        dz,
+      );
       if (internals) {
         expose(stackOn(scoreHooks, 1), hookNames.attnScores(l), ["batch", heads.length, "seq", "seq"]);
         expose(stackOn(patternHooks, 1), hookNames.pattern(l), ["batch", heads.length, "seq", "seq"]);

@@ -20,6 +20,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CompiledModel, Matrix } from "../model/types.js";
 import { columns, headGeometry, hstack, vstack } from "./matrices.js";
+import { buildHeads } from "./attentionHeads.js";
 import { UsageError } from "../language/diagnostics.js";
 import { allHookNames, hookNames, zWidth } from "../model/hooks.js";
 import { padId } from "../model/tokens.js";
@@ -176,7 +177,7 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
   model.layers.forEach((layer, l) => {
     expose(x, hookNames.residPre(l), d, residShape);
     const heads = layer.attention;
-    const { dHead, dValue, sumHead, sumValue, needed } = headGeometry(heads, internals);
+    const { sumHead, sumValue, needed } = headGeometry(heads, internals);
     const dz = zWidth(layer);
     if (needed.some(Boolean)) {
       let q: string | null = null;
@@ -190,40 +191,26 @@ export function buildTfjsModel(model: CompiledModel, opts: TfjsExportOptions = {
       /** One head's columns of a stacked projection, as [batch, seq, width]. */
       const headPart = (t: string, start: number, width: number, total: number): string =>
         reshape(width === total ? t : slice(t, g.int([2], [0, start]), g.int([2], [-1, width])), shapeWith(width));
-      const zs: string[] = [];
-      const scoreHooks: string[] = [];
-      const patternHooks: string[] = [];
-      const zHooks: string[] = [];
-      let qOff = 0;
-      let vOff = 0;
-      heads.forEach((_, h) => {
-        const dh = dHead[h]!;
-        const dv = dValue[h]!;
-        if (needed[h]) {
-          let scores: string;
-          if (dh > 0) {
-            const kT = g.op("Transpose", [headPart(k!, qOff, dh, sumHead), g.int([3], [0, 2, 1])], { ...T_FLOAT, Tperm: { type: "DT_INT32" } });
-            scores = add(batchMatMul(headPart(q!, qOff, dh, sumHead), kT), keyMask);
-          } else {
+      const { zs, scores: scoreHooks, patterns: patternHooks, zHooks } = buildHeads(
+        {
+          headScores: (start, width) => {
+            const kT = g.op("Transpose", [headPart(k!, start, width, sumHead), g.int([3], [0, 2, 1])], { ...T_FLOAT, Tperm: { type: "DT_INT32" } });
+            return add(batchMatMul(headPart(q!, start, width, sumHead), kT), keyMask);
+          },
+          maskOnlyScores: () => {
             // All-zero scores: every query row is softmax(keyMask).
             squareShape ??= concat([shape, seq], 0, T_INT);
-            scores = g.op("BroadcastTo", [keyMask, squareShape], { ...T_FLOAT, Tidx: { type: "DT_INT32" } });
-          }
-          const pattern = g.op("Softmax", [scores], T_FLOAT);
-          let zh: string | null = null;
-          if (dv > 0) {
-            zh = batchMatMul(pattern, headPart(v!, vOff, dv, sumValue));
-            zs.push(zh);
-          }
-          if (internals) {
-            scoreHooks.push(scores);
-            patternHooks.push(pattern);
-            if (dz > 0) zHooks.push(zh === null ? zeros(dz) : dv === dz ? zh : g.op("Pad", [zh, g.int([3, 2], [0, 0, 0, 0, 0, dz - dv])], { ...T_FLOAT, Tpaddings: { type: "DT_INT32" } }));
-          }
-        }
-        qOff += dh;
-        vOff += dv;
-      });
+            return g.op("BroadcastTo", [keyMask, squareShape], { ...T_FLOAT, Tidx: { type: "DT_INT32" } });
+          },
+          softmax: (scores) => g.op("Softmax", [scores], T_FLOAT),
+          headValues: (pattern, start, width) => batchMatMul(pattern, headPart(v!, start, width, sumValue)),
+          zeros,
+          padRight: (t, by) => g.op("Pad", [t, g.int([3, 2], [0, 0, 0, 0, 0, by])], { ...T_FLOAT, Tpaddings: { type: "DT_INT32" } }),
+        },
+        heads,
+        internals,
+        dz,
+      );
       if (internals) {
         exposeAs(pack(scoreHooks, 1), hookNames.attnScores(l), [-1, heads.length, -1, -1]);
         exposeAs(pack(patternHooks, 1), hookNames.pattern(l), [-1, heads.length, -1, -1]);
