@@ -3,6 +3,22 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_USAGE, reportError, runReported } from "./report.js";
 import { RASPC_VERSION } from "../version.js";
+// The option bags are the commands' own types, imported as types only (erased: a command's module
+// still loads only when it runs).
+import type { CompileCommandOptions } from "./commands/compile.js";
+import type { DataOptions } from "./commands/data.js";
+import type { ExecOptions } from "./commands/exec.js";
+import type { ExperimentOptions } from "./commands/experiment.js";
+import type { ExportOptions } from "./commands/export.js";
+import type { ExportCheckpointOptions } from "./commands/exportCheckpoint.js";
+import type { FuzzCommandOptions } from "./commands/fuzz.js";
+import type { InspectOptions } from "./commands/inspect.js";
+import type { InfoOptions, SampleOptions } from "./commands/pcfg.js";
+import type { DataOptions as PcfgDataOptions } from "./commands/pcfgData.js";
+import type { ReplOptions } from "./commands/repl.js";
+import type { RunOptions } from "./commands/run.js";
+import type { TrainOptions } from "./commands/train.js";
+import type { VerifyCommandOptions } from "./commands/verify.js";
 
 const program = new Command();
 program
@@ -34,7 +50,7 @@ program
   .option("--all", "show every named s-op of the program, not just the output")
   .option("--json", "print one JSON result per input line")
   .addOption(allowOutsideOption())
-  .action((file: string, opts: { input?: string; inputs?: string; sop: string; all?: boolean; json?: boolean; allowOutside?: boolean }) =>
+  .action((file: string, opts: RunOptions) =>
     runCommand(async (sources) => (await import("./commands/run.js")).run(file, opts, sources)),
   );
 
@@ -43,7 +59,7 @@ program
   .description("interactive RASP session in the manner of Weiss's REPL")
   .argument("[file]", "a .rasp file to load first")
   .addOption(new Option("--no-color", "plain output"))
-  .action((file: string | undefined, opts: { color?: boolean }) =>
+  .action((file: string | undefined, opts: ReplOptions) =>
     runCommand(async (sources) => (await import("./commands/repl.js")).repl(file, sources, { color: opts.color })),
   );
 
@@ -60,7 +76,7 @@ program
   .addOption(coldnessOption())
   .addOption(maxParamsOption())
   .addOption(allowOutsideOption())
-  .action((file: string, opts: { vocab: string; maxLen: string; output: string; sop: string; bos: string; set: string[]; coldness?: string; maxParams?: string; allowOutside?: boolean }) =>
+  .action((file: string, opts: CompileCommandOptions) =>
     runCommand(async (sources) => (await import("./commands/compile.js")).compile(file, opts, sources)),
   );
 
@@ -98,7 +114,7 @@ program
   .option("--json", "print one JSON result per input line")
   .option("--trace", "also show every head's attention pattern and the residual stream after every sublayer, read as s-ops (raw too with --json)")
   .addOption(engineOption())
-  .action((model: string, opts: { input?: string; inputs?: string; json?: boolean; trace?: boolean; engine: "ort" | "tfjs" }) =>
+  .action((model: string, opts: ExecOptions) =>
     runCommand(async () => (await import("./commands/exec.js")).exec(model, opts)),
   );
 
@@ -110,7 +126,7 @@ program
   .option("--with-internals", "also output every residual stream and attention pattern, named like the engine hooks")
   .option("--tfjs <dir>", "write a TensorFlow.js graph model: DIR/model.json and DIR/group1-shard1of1.bin")
   .option("--no-check", "do not load the ONNX file in onnxruntime-node to check it against the reference forward pass")
-  .action((model: string, opts: { onnx?: string; withInternals?: boolean; tfjs?: string; check: boolean }) =>
+  .action((model: string, opts: ExportOptions) =>
     runCommand(async () => (await import("./commands/export.js")).exportModel(model, opts)),
   );
 
@@ -132,7 +148,7 @@ program
   .addOption(maxParamsOption())
   .addOption(engineOption())
   .addOption(allowOutsideOption())
-  .action((file: string, opts: { vocab?: string; maxLen?: string; model?: string; sop: string; bos: string; samples?: string; exhaustive?: boolean; distinct?: boolean; seed?: string; engine: "ort" | "tfjs"; set: string[]; coldness?: string; maxParams?: string; allowOutside?: boolean }) =>
+  .action((file: string, opts: VerifyCommandOptions) =>
     runCommand(async (sources) => (await import("./commands/verify.js")).verify(file, opts, sources)),
   );
 
@@ -142,7 +158,7 @@ program
   .argument("<model>", "a model file written by `raspc compile`")
   .option("--json", "print the summary as JSON")
   .option("--html <out.html>", "write a self-contained HTML page with heatmaps of every weight matrix")
-  .action((model: string, opts: { json?: boolean; html?: string }) =>
+  .action((model: string, opts: InspectOptions) =>
     runCommand(async () => (await import("./commands/inspect.js")).inspect(model, opts)),
   );
 
@@ -152,7 +168,7 @@ program
   .argument("<checkpoint>", "a run's checkpoint.json")
   .requiredOption("--model <model.json>", "the model the run started from (the sweep's models/ft.json or models/pt.json)")
   .requiredOption("-o, --output <out.json>", "model file to write")
-  .action((checkpoint: string, opts: { model: string; output: string }) =>
+  .action((checkpoint: string, opts: ExportCheckpointOptions) =>
     runCommand(async () => (await import("./commands/exportCheckpoint.js")).exportCheckpoint(checkpoint, opts)),
   );
 
@@ -168,7 +184,7 @@ program
   .option("--o-ft <operand>", "fine-tuning operand (default: counter b, max_identifier rank 7)")
   .option("--length <n>", "tokens per sample (default 10)")
   .option("--jsonl <file>", "also write the samples, one JSON object per line")
-  .action((task: string, opts: { count?: string; correlated?: string; seed?: string; q?: string; oPt?: string; oFt?: string; length?: string; jsonl?: string }) =>
+  .action((task: string, opts: DataOptions) =>
     runCommand(async () => (await import("./commands/data.js")).data(task, opts)),
   );
 
@@ -183,7 +199,7 @@ program
   .addOption(new Option("--engine <name>", "override the config's engine: ort (onnxruntime-node) or tfjs (TensorFlow.js)").choices(["ort", "tfjs"]))
   .option("--backend <name>", "override the config's backend: cpu or cuda (ort); wasm, cpu or tensorflow (tfjs)")
   .addOption(allowOutsideOption())
-  .action((file: string, opts: { out: string; jobs: string; resume?: boolean; force?: boolean; engine?: string; backend?: string; allowOutside?: boolean }) =>
+  .action((file: string, opts: ExperimentOptions) =>
     runCommand(async () => (await import("./commands/experiment.js")).experiment(file, opts)),
   );
 
@@ -207,7 +223,7 @@ pcfg
   .argument("<file>", "a .pcfg grammar")
   .option("--window <w>", "report the share of strings shorter than this task window (default 250)")
   .option("--json", "print the statistics as one JSON object")
-  .action((file: string, opts: { window?: string; json?: boolean }) =>
+  .action((file: string, opts: InfoOptions) =>
     runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgInfo(file, opts, sources)),
   );
 
@@ -219,7 +235,7 @@ pcfg
   .option("--seed <s>", "seed; the same seed gives the same strings everywhere (default 0)")
   .option("--tree", "print derivation trees instead: (s (r ...) 'a') per line, or {\"tree\": [...]} with --jsonl")
   .option("--jsonl", "one JSON array of terminals per line (one {\"tree\"} object with --tree)")
-  .action((file: string, opts: { n?: string; seed?: string; tree?: boolean; jsonl?: boolean }) =>
+  .action((file: string, opts: SampleOptions) =>
     runCommand(async (sources) => (await import("./commands/pcfg.js")).pcfgSample(file, opts, sources)),
   );
 
@@ -229,7 +245,7 @@ pcfg
   .argument("<taskconfig>", "a task config (see docs/pcfg.md), e.g. experiments/pcfg/counter-data.json")
   .option("--out <dir>", "write vocab.json, pretraining.jsonl and ft-train-cC.jsonl / ft-test-cC.jsonl there (one JSON sample per line)")
   .option("--seed <s>", "override the config's seed")
-  .action((config: string, opts: { out?: string; seed?: string }) =>
+  .action((config: string, opts: PcfgDataOptions) =>
     runCommand(async (sources) => (await import("./commands/pcfgData.js")).pcfgData(config, opts, sources)),
   );
 
@@ -240,7 +256,7 @@ program
   .option("--out <dir>", "where the run folder (named after the config's name) goes", "runs")
   .option("--resume", "continue the run folder from its checkpoint (ends bit-identical to an uninterrupted run)")
   .option("--force", "delete an existing run folder of that name and start again")
-  .action((file: string, opts: { out: string; resume?: boolean; force?: boolean }) => runCommand(async () => (await import("./commands/train.js")).train(file, opts)));
+  .action((file: string, opts: TrainOptions) => runCommand(async () => (await import("./commands/train.js")).train(file, opts)));
 
 program
   .command("fuzz")
@@ -255,7 +271,7 @@ program
   .option("--avoid <constructs>", "comma-separated constructs to leave out of generated programs, to fuzz past a known bug: numerical-sum, numerical-bool, mean-of-equal-floats")
   .option("--out <dir>", "where shrunk failing programs are written (default fuzz-failures/)")
   .option("--no-shrink", "save failing programs as generated, without shrinking them")
-  .action((opts: { programs?: string; inputs?: string; seed?: string; vocab?: string; maxLen?: string; maxNodes?: string; maxDepth?: string; avoid?: string; out?: string; shrink: boolean }) =>
+  .action((opts: FuzzCommandOptions) =>
     runCommand(async () => (await import("./commands/fuzz.js")).fuzz(opts)),
   );
 
