@@ -1,6 +1,6 @@
 // Construction: the aggregate head (a selector's mean of an s-op, categorical or numerical).
 import type { Atom } from "../rasp/values.js";
-import { BOS_DIR, outputWrite, valueDirs, type Entry, type HeadSpec, type OutEntry, type SOpLayout } from "./residual.js";
+import { BOS_DIR, numericDir, outputWrite, valueDirs, type Direction, type Entry, type HeadSpec, type OutEntry, type SOpLayout } from "./residual.js";
 import { selectorQK, type SelectLiteral } from "./selectorQK.js";
 
 /**
@@ -14,8 +14,10 @@ export function aggregateHead(label: string, literals: readonly SelectLiteral[],
   const wo: OutEntry[] = [];
   let j = 0;
   if (value.encoding === "numerical") {
-    wv.push([value.name, j, 1]);
-    wo.push([j, out.name, 1]);
+    wv.push([numericDir(value), j, 1]);
+    // Copying a number needs a numerical output (valueSets gives a numerical aggregate a numerical value).
+    if (out.encoding !== "numerical") throw new Error(`aggregate ${label}: a numerical value into categorical ${out.name}`);
+    wo.push([j, numericDir(out), 1]);
     j++;
   } else {
     for (const v of valueDirs(value.name, value.values)) {
@@ -26,7 +28,7 @@ export function aggregateHead(label: string, literals: readonly SelectLiteral[],
       j++;
     }
   }
-  const bosWrites: [string, number][] = [];
+  const bosWrites: [Direction, number][] = [];
   const dfltWrites = outputWrite(out, j, dflt);
   if (dfltWrites.length > 0) {
     wv.push([BOS_DIR, j, 1]);

@@ -1,6 +1,6 @@
 // Construction: the discretising MLP (a function of one numerical input, made exact on its value set).
 import { atomEquals, type Atom } from "../rasp/values.js";
-import { BlockError, mergeOut, outputWrite, type Entry, type MlpSpec, type OutEntry, type SOpLayout } from "./residual.js";
+import { BlockError, mergeOut, numericDir, outputWrite, type Entry, type MlpSpec, type NumericalLayout, type OutEntry, type SOpLayout } from "./residual.js";
 
 /**
  * Values closer than this (relative to max(1, |x|)) are one value to a discretising MLP: they are the
@@ -16,7 +16,7 @@ const SAME_VALUE = 1e-9;
  * gap (0 < band <= 0.5), so any input within (1 - band)/2 of a gap from its true value still
  * decodes exactly.
  */
-export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout, f: (x: Atom) => Atom | undefined, band = 0.25): MlpSpec {
+export function discretisingMlp(label: string, input: NumericalLayout, out: SOpLayout, f: (x: Atom) => Atom | undefined, band = 0.25): MlpSpec {
   // Booleans are 0 and 1 here, as to every numerical block; f still sees the value itself.
   const sorted = input.values
     .filter((v): v is number | boolean => typeof v === "number" || typeof v === "boolean")
@@ -61,7 +61,7 @@ export function discretisingMlp(label: string, input: SOpLayout, out: SOpLayout,
     const t = (xs[i]! + xs[i - 1]!) / 2;
     const slope = 1 / (band * gap);
     // step_i(x) = relu(slope (x - t) + 1/2) - relu(slope (x - t) - 1/2): 0 below t - band gap / 2, 1 above t + band gap / 2
-    w1.push([input.name, unit, slope], [input.name, unit + 1, slope]);
+    w1.push([numericDir(input), unit, slope], [numericDir(input), unit + 1, slope]);
     b1.push(-slope * t + 0.5, -slope * t - 0.5);
     write(unit, outs[i]!, 1);
     write(unit + 1, outs[i]!, -1);

@@ -1,6 +1,6 @@
 // Construction: the lookup-table MLP (categorical inputs to any output).
 import type { Atom } from "../rasp/values.js";
-import { outputWrite, valueDirs, type Entry, type MlpSpec, type OutEntry, type SOpLayout } from "./residual.js";
+import { outputWrite, valueDirs, type Direction, type Entry, type MlpSpec, type OutEntry, type SOpLayout } from "./residual.js";
 
 /**
  * A lookup table over categorical inputs (Tracr's categorical MLP, and its product table for maps
@@ -13,7 +13,7 @@ export function lookupTableMlp(label: string, inputs: readonly SOpLayout[], out:
   const w2: OutEntry[] = [];
   const b1: number[] = [];
   let unit = 0;
-  const pick: { value: Atom; dir: string }[] = [];
+  const pick: { value: Atom; dir: Direction }[] = [];
   const walk = (j: number): void => {
     if (j === domains.length) {
       const y = f(...pick.map((p) => p.value));

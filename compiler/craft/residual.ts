@@ -12,8 +12,18 @@
 import type { Atom } from "../rasp/values.js";
 import { atomEquals, formatAtom } from "../rasp/values.js";
 
-export type Entry = readonly [string, number, number]; // (direction, unit, weight)
-export type OutEntry = readonly [number, string, number]; // (unit, direction, weight)
+declare const direction: unique symbol;
+
+/**
+ * The name of a residual direction, made only by the functions below, which follow the conventions
+ * above: ONE_DIR, BOS_DIR, dirName (a categorical value), numericDir (a numerical s-op) and
+ * scratchDir. A plain string is not one, so no block can write to a direction assembly never laid
+ * out (a categorical s-op's bare name, a numerical one's `X:v`); model files keep plain strings.
+ */
+export type Direction = string & { readonly [direction]: true };
+
+export type Entry = readonly [Direction, number, number]; // (direction, unit, weight)
+export type OutEntry = readonly [number, Direction, number]; // (unit, direction, weight)
 
 export interface MlpSpec {
   readonly label: string;
@@ -33,13 +43,14 @@ export interface HeadSpec {
   readonly wv: Entry[];
   readonly wo: OutEntry[];
   /** What this head writes at the BOS position (BOS attends only to itself): assembly cancels it. */
-  readonly bosWrites: readonly (readonly [string, number])[];
+  readonly bosWrites: readonly (readonly [Direction, number])[];
 }
 
-export const BOS_DIR = "tokens:BOS";
-export const ONE_DIR = "one";
+export const BOS_DIR = "tokens:BOS" as Direction;
+export const ONE_DIR = "one" as Direction;
 
-export function dirName(sop: string, value: Atom): string {
+/** The direction of value `value` of the categorical s-op `sop`: `sop:value`. */
+export function dirName(sop: string, value: Atom): Direction {
   // Full precision for fractions, and quotes on strings that would read as another value (the
   // token "1" beside the number 1, a token named "BOS" beside the BOS direction): two values must
   // never share a direction name.
@@ -47,7 +58,22 @@ export function dirName(sop: string, value: Atom): string {
   if (typeof value === "number" && !Number.isInteger(value)) shown = String(value);
   else if (typeof value === "string" && looksLikeOtherAtom(value)) shown = JSON.stringify(value);
   else shown = formatAtom(value);
-  return `${sop}:${shown}`;
+  return `${sop}:${shown}` as Direction;
+}
+
+/** The one direction of a numerical s-op: its name. */
+export function numericDir(layout: NumericalLayout): Direction {
+  return layout.name as Direction;
+}
+
+/** A direction a construction uses inside itself, named after the s-op it computes (`w.attention_to_BOS`). */
+export function scratchDir(sop: string, purpose: "attention_to_BOS"): Direction {
+  return `${sop}.${purpose}` as Direction;
+}
+
+/** The directions a layout owns: one per value for a categorical s-op (None has none), one for a numerical s-op. */
+export function layoutDirs(layout: SOpLayout): Direction[] {
+  return layout.encoding === "numerical" ? [numericDir(layout)] : valueDirs(layout.name, layout.values).map((d) => d.dir);
 }
 
 function looksLikeOtherAtom(s: string): boolean {
@@ -56,13 +82,20 @@ function looksLikeOtherAtom(s: string): boolean {
 }
 
 /** A categorical s-op's value directions (None has none). */
-export function valueDirs(sop: string, values: readonly Atom[]): { value: Atom; dir: string }[] {
+export function valueDirs(sop: string, values: readonly Atom[]): { value: Atom; dir: Direction }[] {
   return values.filter((v) => v !== null).map((v) => ({ value: v, dir: dirName(sop, v) }));
 }
 
-export interface SOpLayout {
+/** An s-op as the constructions see it: its name, encoding and values (for a numerical one, the values it can take). */
+export type SOpLayout = CategoricalLayout | NumericalLayout;
+export interface CategoricalLayout {
   readonly name: string;
-  readonly encoding: "categorical" | "numerical";
+  readonly encoding: "categorical";
+  readonly values: readonly Atom[];
+}
+export interface NumericalLayout {
+  readonly name: string;
+  readonly encoding: "numerical";
   readonly values: readonly Atom[];
 }
 
@@ -71,7 +104,7 @@ export function outputWrite(out: SOpLayout, unit: number, value: Atom, scale = 1
   if (out.encoding === "numerical") {
     if (typeof value !== "number" && typeof value !== "boolean") throw new Error(`numerical output ${out.name} got ${formatAtom(value)}`);
     const x = Number(value) * scale;
-    return x === 0 ? [] : [[unit, out.name, x]];
+    return x === 0 ? [] : [[unit, numericDir(out), x]];
   }
   const match = out.values.find((v) => v !== null && atomEquals(v, value));
   if (match === undefined) return [];

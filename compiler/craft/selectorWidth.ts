@@ -1,13 +1,13 @@
 // Construction: selector_width, an attention head and the MLP that decodes what it writes (one
 // construction in two blocks, as Tracr's craft/chamber/selector_width.py builds it).
-import { BOS_DIR, mergeOut, outputWrite, type Entry, type HeadSpec, type MlpSpec, type OutEntry, type SOpLayout } from "./residual.js";
+import { BOS_DIR, mergeOut, outputWrite, type Direction, type Entry, type HeadSpec, type MlpSpec, type OutEntry, type SOpLayout } from "./residual.js";
 import { selectorQK, type SelectLiteral } from "./selectorQK.js";
 
 /**
  * selector_width, attention half (Tracr's construction): BOS scores like a selected key, so a query
  * with w selected keys puts 1/(w+1) of its attention on BOS; the head writes that weight to `tmp`.
  */
-export function selectorWidthHead(label: string, literals: readonly SelectLiteral[], coldness: number, tmp: string): HeadSpec {
+export function selectorWidthHead(label: string, literals: readonly SelectLiteral[], coldness: number, tmp: Direction): HeadSpec {
   const { wq, wk, dHead } = selectorQK(literals, coldness, literals.length * coldness);
   return { label, dHead, dValue: 1, wq, wk, wv: [[BOS_DIR, 0, 1]], wo: [[0, tmp, 1]], bosWrites: [[tmp, 1]] };
 }
@@ -17,7 +17,7 @@ export function selectorWidthHead(label: string, literals: readonly SelectLitera
  * w >= k, i.e. x < t_k, the midpoint of 1/k and 1/(k+1); its ramp is a quarter of that gap wide,
  * so the precision follows from the domain (Tracr's fixed constant fails once w(w+1) > 100).
  */
-export function selectorWidthMlp(label: string, tmp: string, maxLen: number, out: SOpLayout): MlpSpec {
+export function selectorWidthMlp(label: string, tmp: Direction, maxLen: number, out: SOpLayout): MlpSpec {
   const w1: Entry[] = [];
   const b1: number[] = [1]; // unit 0: constant 1
   const w2: OutEntry[] = [];

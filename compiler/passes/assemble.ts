@@ -3,7 +3,7 @@
 import type { RaspNode, SOp } from "../rasp/ops.js";
 import { atomEquals, type Atom } from "../rasp/values.js";
 import type { CompiledModel, Layer, Matrix, PlanEntry, AttentionHead, MlpBlock } from "../model/types.js";
-import { BOS_DIR, ONE_DIR, dirName, type HeadSpec, type MlpSpec, type SOpLayout } from "../craft/residual.js";
+import { BOS_DIR, ONE_DIR, dirName, layoutDirs, numericDir, type Direction, type HeadSpec, type MlpSpec, type SOpLayout } from "../craft/residual.js";
 import type { Allocation } from "./allocateLayers.js";
 import { embeddedValue, type SOpInfo } from "./valueSets.js";
 
@@ -15,7 +15,7 @@ export interface AssemblyInput {
   readonly heads: ReadonlyMap<number, HeadSpec[]>; // layer → heads
   readonly mlps: ReadonlyMap<number, MlpSpec[]>; // layer → MLP parts
   /** Extra residual directions blocks use internally (selector_width's attention weight). */
-  readonly scratchDirs: readonly string[];
+  readonly scratchDirs: readonly Direction[];
   readonly output: SOp;
   readonly vocab: readonly Atom[];
   readonly maxLen: number;
@@ -33,10 +33,10 @@ function zeros(rows: number, cols: number): Matrix {
   return Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
 }
 
-function writeValue(row: number[], dims: ReadonlyMap<string, number>, layout: SOpLayout, value: Atom): void {
+function writeValue(row: number[], dims: ReadonlyMap<Direction, number>, layout: SOpLayout, value: Atom): void {
   if (value === null) return;
   if (layout.encoding === "numerical") {
-    row[dims.get(layout.name)!]! += Number(value);
+    row[dims.get(numericDir(layout))!]! += Number(value);
     return;
   }
   const match = layout.values.find((v) => v !== null && atomEquals(v, value));
@@ -47,22 +47,22 @@ export function assemble(input: AssemblyInput): CompiledModel {
   const { nodes, names, infos, allocation, vocab, maxLen } = input;
   const sops = nodes.filter((n): n is SOp => infos.has(n.id));
   // ---- residual layout: one named direction per value
-  const residual: string[] = [ONE_DIR, BOS_DIR];
+  const residual: Direction[] = [ONE_DIR, BOS_DIR];
   const dirsOf = new Map<number, number[]>();
   for (const n of sops) {
     const layout = layoutOf(n, names, infos);
-    const ds = layout.encoding === "numerical" ? [layout.name] : layout.values.filter((v) => v !== null).map((v) => dirName(layout.name, v));
+    const ds = layoutDirs(layout);
     dirsOf.set(n.id, ds.map((_, i) => residual.length + i));
     residual.push(...ds);
   }
   residual.push(...input.scratchDirs);
-  const dims = new Map<string, number>();
+  const dims = new Map<Direction, number>();
   residual.forEach((d, i) => {
     if (dims.has(d)) throw new Error(`residual direction ${d} allocated twice`);
     dims.set(d, i);
   });
   const d = residual.length;
-  const dim = (name: string): number => {
+  const dim = (name: Direction): number => {
     const i = dims.get(name);
     if (i === undefined) throw new Error(`unknown residual direction ${name}`);
     return i;

@@ -5,7 +5,7 @@
 import { RaspError } from "../language/diagnostics.js";
 import { nodeRange as range, type SOp, type Selector } from "../rasp/ops.js";
 import type { Atom } from "../rasp/values.js";
-import { BlockError, type HeadSpec, type MlpSpec } from "../craft/residual.js";
+import { BlockError, scratchDir, type Direction, type HeadSpec, type MlpSpec } from "../craft/residual.js";
 import { lookupTableMlp } from "../craft/lookupTableMlp.js";
 import { linearMlp } from "../craft/linearMlp.js";
 import { discretisingMlp } from "../craft/discretisingMlp.js";
@@ -29,7 +29,7 @@ export interface BlockOptions {
 export interface Blocks {
   readonly heads: Map<number, HeadSpec[]>;
   readonly mlps: Map<number, MlpSpec[]>;
-  readonly scratchDirs: string[];
+  readonly scratchDirs: Direction[];
 }
 
 export function craftBlocks(graph: Graph, infos: ReadonlyMap<number, SOpInfo>, allocation: Allocation, opts: BlockOptions): Blocks {
@@ -40,7 +40,7 @@ export function craftBlocks(graph: Graph, infos: ReadonlyMap<number, SOpInfo>, a
 
   const heads = new Map<number, HeadSpec[]>();
   const mlps = new Map<number, MlpSpec[]>();
-  const scratchDirs: string[] = [];
+  const scratchDirs: Direction[] = [];
   const push = <T>(m: Map<number, T[]>, layer: number, x: T) => m.set(layer, [...(m.get(layer) ?? []), x]);
   for (const n of graph.nodes) {
     const p = allocation.placements.get(n.id);
@@ -74,7 +74,7 @@ export function craftBlocks(graph: Graph, infos: ReadonlyMap<number, SOpInfo>, a
         break;
       }
       case "selectorWidth": {
-        const tmp = `${out.name}.attention_to_BOS`;
+        const tmp = scratchDir(out.name, "attention_to_BOS");
         scratchDirs.push(tmp);
         push(heads, p.layer, selectorWidthHead(out.name, literalsOf(s.selector), coldness, tmp));
         push(mlps, p.layer, selectorWidthMlp(out.name, tmp, opts.maxLen, out));

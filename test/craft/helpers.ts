@@ -4,7 +4,7 @@
 // checks are against the mathematical function each block claims to compute, so a wrong block is
 // caught here before assembly or the engines could hide (or cause) the difference.
 import { expect } from "vitest";
-import { BOS_DIR, ONE_DIR, dirName, type HeadSpec, type MlpSpec, type SOpLayout } from "../../compiler/craft/residual.js";
+import { BOS_DIR, ONE_DIR, dirName, type CategoricalLayout, type HeadSpec, type MlpSpec, type NumericalLayout, type SOpLayout } from "../../compiler/craft/residual.js";
 import { atomEquals, formatAtom, type Atom } from "../../compiler/rasp/values.js";
 
 /** A residual at one position: direction name → value (absent = 0). */
@@ -57,10 +57,10 @@ export function resid(entries: Record<string, number>): Resid {
 }
 export const BOS: Resid = resid({ [BOS_DIR]: 1 });
 
-export function categorical(name: string, values: readonly Atom[]): SOpLayout {
+export function categorical(name: string, values: readonly Atom[]): CategoricalLayout {
   return { name, encoding: "categorical", values };
 }
-export function numerical(name: string, values: readonly Atom[] = []): SOpLayout {
+export function numerical(name: string, values: readonly Atom[] = []): NumericalLayout {
   return { name, encoding: "numerical", values };
 }
 export function oneHot(layout: SOpLayout, value: Atom): Record<string, number> {

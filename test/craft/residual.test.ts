@@ -2,7 +2,8 @@
 // that never collide between values, None with no direction, and the output-write helpers.
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { BOS_DIR, dirName, mergeOut, outputWrite, valueDirs } from "../../compiler/craft/residual.js";
+import { BOS_DIR, dirName, layoutDirs, mergeOut, numericDir, outputWrite, scratchDir, valueDirs } from "../../compiler/craft/residual.js";
+import { numerical } from "./helpers.js";
 import { atomEquals, type Atom } from "../../compiler/rasp/values.js";
 
 describe("direction names", () => {
@@ -32,7 +33,15 @@ describe("output writes", () => {
     expect(outputWrite({ name: "y", encoding: "categorical", values: ["a"] }, 0, null)).toEqual([]);
   });
 
+  it("numerical s-ops have one direction, their name; scratch directions are named after their s-op; a layout owns its directions", () => {
+    expect(numericDir(numerical("frac"))).toBe("frac");
+    expect(scratchDir("w", "attention_to_BOS")).toBe("w.attention_to_BOS");
+    expect(layoutDirs(numerical("frac", [0, 0.5, 1]))).toEqual(["frac"]);
+    expect(layoutDirs({ name: "x", encoding: "categorical", values: [null, "a", 3] })).toEqual(["x:a", "x:3"]);
+  });
+
   it("merge sums the writes to one (unit, direction) and drops the zeros", () => {
-    expect(mergeOut([[0, "y", 1], [0, "y", 2], [1, "y", 1], [1, "y", -1], [0, "z", 4]])).toEqual([[0, "y", 3], [0, "z", 4]]);
+    const [y, z] = [numericDir(numerical("y")), numericDir(numerical("z"))];
+    expect(mergeOut([[0, y, 1], [0, y, 2], [1, y, 1], [1, y, -1], [0, z, 4]])).toEqual([[0, "y", 3], [0, "z", 4]]);
   });
 });

@@ -3,7 +3,7 @@
 import { describe, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { selectorWidthHead, selectorWidthMlp } from "../../compiler/craft/selectorWidth.js";
-import { type SOpLayout } from "../../compiler/craft/residual.js";
+import { scratchDir, type SOpLayout } from "../../compiler/craft/residual.js";
 import type { SelectLiteral } from "../../compiler/craft/selectorQK.js";
 import { atomEquals } from "../../compiler/rasp/values.js";
 import { runMlp, runHead, resid, BOS, categorical, numerical, oneHot, expectHolds } from "./helpers.js";
@@ -16,7 +16,7 @@ describe("selector width: selectorWidthHead + selectorWidthMlp", () => {
 
   /** The width s-op at every input position (BOS left out) for tokens `input`. */
   function widths(literals: SelectLiteral[], input: string[], maxLen: number, out: SOpLayout): Map<string, number>[] {
-    const tmp = "w.attention_to_BOS";
+    const tmp = scratchDir("w", "attention_to_BOS");
     const head = selectorWidthHead("w", literals, COLDNESS, tmp);
     const mlp = selectorWidthMlp("w", tmp, maxLen, out);
     const xs = [BOS, ...input.map((t) => resid(oneHot(tokens, t)))];
@@ -53,7 +53,7 @@ describe("selector width: selectorWidthHead + selectorWidthMlp", () => {
   it("counts a conjunction of two literals", () => {
     const indices = categorical("indices", Array.from({ length: 12 }, (_, i) => i));
     const earlier: SelectLiteral = { keys: indices, queries: indices, table: (k, q) => (k as number) < (q as number) };
-    const tmp = "w.attention_to_BOS";
+    const tmp = scratchDir("w", "attention_to_BOS");
     const out = categorical("w", Array.from({ length: 13 }, (_, i) => i));
     const head = selectorWidthHead("w", [sameToken, earlier], COLDNESS, tmp);
     const mlp = selectorWidthMlp("w", tmp, 12, out);

@@ -141,6 +141,6 @@ describe("assemble", () => {
   });
 
   it("refuses a direction named twice rather than let two values share it", () => {
-    expect(() => assemble({ ...input, scratchDirs: [...input.scratchDirs, "x:a"] })).toThrow("residual direction x:a allocated twice");
+    expect(() => assemble({ ...input, scratchDirs: [...input.scratchDirs, dirName("x", "a")] })).toThrow("residual direction x:a allocated twice");
   });
 });
