@@ -3,9 +3,8 @@
 // benches and the tests all compile programs through here, so options are checked in one place
 // (options.ts) and the model records its source the same way everywhere. A program held in memory
 // (the fuzzer's, a test's inline text) comes through `read`, under a file name of its own.
-import { loadProgram, outputSOp, DEFAULT_OUTPUT } from "./interpreter/program.js";
+import { loadRecorded, outputSOp, DEFAULT_OUTPUT } from "./interpreter/program.js";
 import type { OverrideValue } from "./interpreter/interpreter.js";
-import { recordingReader } from "./interpreter/sourceFiles.js";
 import type { CompiledModel } from "./model/types.js";
 import type { SOp } from "./rasp/ops.js";
 import { checkCompileOptions, type CompileOptions } from "./options.js";
@@ -44,8 +43,7 @@ export interface CompiledFile {
 export function compileFile(file: string, options: CompileFileOptions): CompiledFile {
   checkCompileOptions(options);
   const sources = options.sources ?? new Map<string, string>();
-  const program = loadProgram(file, recordingReader(sources, options.read), options.overrides ?? new Map(), options.allowOutside === true);
-  for (const [f, text] of program.interpreter.sources) sources.set(f, text);
+  const program = loadRecorded(file, sources, options);
   const sopName = options.sop ?? DEFAULT_OUTPUT;
   const sop = outputSOp(program, sopName);
   const { vocab, maxLen, bos, mlpBand, coldness, maxParams, onProgress } = options;

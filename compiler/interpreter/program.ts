@@ -4,7 +4,7 @@ import { RaspError, UsageError, type Diagnostic } from "../language/diagnostics.
 import { parseProgram } from "../language/parse.js";
 import { isSOp, type SOp } from "../rasp/ops.js";
 import { Interpreter, ParseFailure, type OverrideValue } from "./interpreter.js";
-import { readSourceFile } from "./sourceFiles.js";
+import { readSourceFile, recordingReader } from "./sourceFiles.js";
 import { isRaspFileName, notRaspReason } from "./loadConfinement.js";
 import { staticCheck } from "./staticCheck.js";
 import { kindOf } from "./values.js";
@@ -40,6 +40,17 @@ export function loadProgram(file: string, readFile: (f: string) => string = read
     if (!interpreter.overridden.has(name)) throw new UsageError(`${file}: --set ${name}: the program never assigns a global named '${name}'`);
   }
   return { file, interpreter };
+}
+
+/**
+ * loadProgram that records in `sources` every source file it reads (the program and what it
+ * `load`s), so a diagnostic quotes the user's lines even when loading fails part way. The commands
+ * that read programs (check, run, compile, verify) and compileFile load through here.
+ */
+export function loadRecorded(file: string, sources: Map<string, string>, opts: { overrides?: ReadonlyMap<string, OverrideValue>; allowOutside?: boolean; read?: (f: string) => string } = {}): LoadedProgram {
+  const program = loadProgram(file, recordingReader(sources, opts.read), opts.overrides ?? new Map(), opts.allowOutside === true);
+  for (const [f, text] of program.interpreter.sources) sources.set(f, text);
+  return program;
 }
 
 /** The s-op a command works on: `out` unless `--sop` names another. */

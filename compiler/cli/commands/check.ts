@@ -1,16 +1,9 @@
 // `raspc check FILE`: parse, check statically, and run the program's statements (which builds its
 // graph without any input). Diagnostics only.
-import { loadProgram } from "../../interpreter/program.js";
-import { recordingReader } from "../../interpreter/sourceFiles.js";
+import { loadRecorded } from "../../interpreter/program.js";
 
 export function check(file: string, sources: Map<string, string>, opts: { allowOutside?: boolean } = {}): number {
-  const program = loadProgram(
-    file,
-    recordingReader(sources),
-    new Map(),
-    opts.allowOutside === true,
-  );
-  for (const [f, text] of program.interpreter.sources) sources.set(f, text);
+  loadRecorded(file, sources, opts);
   process.stdout.write(`${file}: ok\n`);
   return 0;
 }

@@ -4,9 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError, showControls } from "../../language/diagnostics.js";
 import { CompileOptionError, type CompileOptionField } from "../../options.js";
-import { loadProgram, outputSOp } from "../../interpreter/program.js";
+import { loadRecorded, outputSOp } from "../../interpreter/program.js";
 import type { OverrideValue } from "../../interpreter/interpreter.js";
-import { recordingReader } from "../../interpreter/sourceFiles.js";
 import type { CompiledModel } from "../../model/types.js";
 import type { CompiledFile, CompileFileOptions } from "../../compileFile.js";
 import { formatCount, modelStats } from "../../model/stats.js";
@@ -105,9 +104,7 @@ export function parseNonNegativeInt(text: string, name: string): number {
  * of the comparison); sources are recorded for diagnostics.
  */
 export function loadSOp(file: string, sopName: string, sources: Map<string, string>, overrides: ReadonlyMap<string, OverrideValue> = new Map(), allowOutside = false): SOp {
-  const program = loadProgram(file, recordingReader(sources), overrides, allowOutside);
-  for (const [f, text] of program.interpreter.sources) sources.set(f, text);
-  return outputSOp(program, sopName);
+  return outputSOp(loadRecorded(file, sources, { overrides, allowOutside }), sopName);
 }
 
 /**

@@ -1,7 +1,6 @@
 // `raspc run FILE --input JSON | --inputs FILE.jsonl [--sop NAME] [--json] [--all]`: interpret.
 import { UsageError } from "../../language/diagnostics.js";
-import { loadProgram, outputSOp } from "../../interpreter/program.js";
-import { recordingReader } from "../../interpreter/sourceFiles.js";
+import { loadRecorded, outputSOp } from "../../interpreter/program.js";
 import { isSOp, type SOp } from "../../rasp/ops.js";
 import { GraphEvaluator } from "../../rasp/evaluate.js";
 import type { Atom } from "../../rasp/values.js";
@@ -27,13 +26,7 @@ export function run(file: string, opts: RunOptions, sources: Map<string, string>
     const where = opts.input !== undefined ? "--input" : `${opts.inputs}: input ${i + 1}`;
     throw new UsageError(`${where}: the input has ${x.length} tokens; the interpreter's limit is ${MAX_INTERPRETED_LENGTH.toLocaleString("en-US")} (its selectors grow with the square of the length)`);
   });
-  const program = loadProgram(
-    file,
-    recordingReader(sources),
-    new Map(),
-    opts.allowOutside === true,
-  );
-  for (const [f, text] of program.interpreter.sources) sources.set(f, text);
+  const program = loadRecorded(file, sources, opts);
   const target = outputSOp(program, opts.sop);
   const shown: [string, SOp][] = opts.all ? namedSOps(program.interpreter.globals.ownEntries(), target, opts.sop) : [[opts.sop, target]];
   const evaluator = new GraphEvaluator(target);
