@@ -41,7 +41,7 @@ async function time(f: () => Promise<unknown> | unknown, runs: number): Promise<
 }
 
 function compile(file: string): CompiledModel {
-  return compileFile(path.join(ROOT, "rasp-programs", file), { vocab: SUGGESTED[file]!.vocab, maxLen: MAX_LEN }).model;
+  return compileFile(path.join(ROOT, "rasp-programs", file), { vocab: SUGGESTED[file]!.vocab, maxLen: MAX_LEN });
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");

@@ -50,7 +50,7 @@ interface Case {
 
 function counterCase(maxLen: number): Case {
   const file = path.join(ROOT, "rasp-programs/counter.rasp");
-  const { model } = compileFile(file, { vocab: COUNTER_VOCAB, maxLen });
+  const model = compileFile(file, { vocab: COUNTER_VOCAB, maxLen });
   const geometry = geometryOf(model);
   return { name: `compiled Counter, length ${maxLen} (d_model ${geometry.dModel})`, geometry, params: paramsOf(model), seqLen: maxLen + 1, answer: 2 };
 }

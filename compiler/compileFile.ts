@@ -40,7 +40,12 @@ export interface CompiledFile {
  * option (before reading the file), ParseFailure/RaspError located in the source, UsageError for an
  * unreadable file or a missing s-op.
  */
-export function compileFile(file: string, options: CompileFileOptions): CompiledFile {
+export function compileFile(file: string, options: CompileFileOptions): CompiledModel {
+  return compileFileWithSOp(file, options).model;
+}
+
+/** compileFile, also handing back the s-op it compiled and the compiler's own time (verify, the fuzzer, the bench). */
+export function compileFileWithSOp(file: string, options: CompileFileOptions): CompiledFile {
   checkCompileOptions(options);
   const sources = options.sources ?? new Map<string, string>();
   const program = loadRecorded(file, sources, options);

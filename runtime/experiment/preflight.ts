@@ -41,7 +41,7 @@ export async function buildModels(c: ExperimentConfig, where: string, allowOutsi
   }
   const build = (operand: string | number): CompiledModel => {
     try {
-      return compileFile(c.program, { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}), overrides: new Map([[c.operandVariable, operand]]), allowOutside }).model;
+      return compileFile(c.program, { vocab: vocabOf(c.task), maxLen: c.maxLen, ...(c.coldness !== null ? { coldness: c.coldness } : {}), overrides: new Map([[c.operandVariable, operand]]), allowOutside });
     } catch (err) {
       // A bad option names its config field itself (maxLen, coldness); the rest is the program's.
       if (err instanceof CompileOptionError) throw new UsageError(`${where}: ${err.message}`);

@@ -1,7 +1,7 @@
 // One program through the whole pipeline: interpret it, compile it, run the model on every engine,
 // and compare each with the interpreter (verifyModel). The compiler and the engines are parameters,
 // so tests can hand in broken ones and watch the fuzzer catch them.
-import { compileFile, type CompiledFile, type CompileFileOptions } from "../../compiler/compileFile.js";
+import { compileFileWithSOp, type CompiledFile, type CompileFileOptions } from "../../compiler/compileFile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { ParseFailure, RaspError, UsageError } from "../../compiler/language/diagnostics.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
@@ -12,7 +12,7 @@ import { describeDeparture, verifyModel } from "../verify.js";
 import { largestTable, MAX_FUZZ_TABLE } from "./budget.js";
 import type { FuzzEngine } from "./engines.js";
 
-/** compileFile, or a test's deliberately broken wrapper of it. */
+/** compileFileWithSOp, or a test's deliberately broken wrapper of it. */
 export type CompileFn = (file: string, options: CompileFileOptions) => CompiledFile;
 
 export interface Pipeline {
@@ -20,7 +20,7 @@ export interface Pipeline {
   readonly engines: readonly FuzzEngine[];
 }
 
-export const defaultCompile: CompileFn = compileFile;
+export const defaultCompile: CompileFn = compileFileWithSOp;
 
 export interface Settings {
   readonly vocab: readonly Atom[];

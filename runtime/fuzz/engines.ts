@@ -52,7 +52,7 @@ export async function availableEngines(vocab: readonly Atom[]): Promise<{ engine
   const skipped: string[] = [];
   try {
     const text = `out = tokens == ${renderAtom(vocab[0]!)};\n`;
-    const probe = compileFile("probe.rasp", { vocab, maxLen: 2, read: () => text }).model;
+    const probe = compileFile("probe.rasp", { vocab, maxLen: 2, read: () => text });
     (await ortEngine.open(probe)).dispose();
     engines.push(ortEngine);
   } catch (err) {

@@ -2,7 +2,7 @@
 // compiles, and a bad option is refused before the file is read, naming the option field (the CLI
 // rewords the same error with its flags).
 import { describe, expect, it } from "vitest";
-import { compileFile } from "../../compiler/compileFile.js";
+import { compileFile, compileFileWithSOp } from "../../compiler/compileFile.js";
 import { ParseFailure } from "../../compiler/language/diagnostics.js";
 import { GraphEvaluator } from "../../compiler/rasp/evaluate.js";
 import { CompileOptionError } from "../../compiler/options.js";
@@ -13,7 +13,7 @@ const vocab = ["a", "b", "c"];
 
 describe("compileFile", () => {
   it("compiles a file's `out` and records its source", () => {
-    const { model } = compileFile(COUNTER, { vocab, maxLen: 5 });
+    const model = compileFile(COUNTER, { vocab, maxLen: 5 });
     expect(model.maxLen).toBe(5);
     expect(model.vocab).toEqual(vocab);
     expect(model.source.file).toBe(COUNTER);
@@ -45,13 +45,13 @@ describe("compileFile", () => {
 
   it("compiles a program held in memory under its name, and hands back the s-op it compiled", () => {
     const text = 'x = tokens == "a";\nout = selector_width(select(x, x, ==));\n';
-    const { model, sop, seconds } = compileFile("mem.rasp", { vocab, maxLen: 4, read: () => text });
+    const { model, sop, seconds } = compileFileWithSOp("mem.rasp", { vocab, maxLen: 4, read: () => text });
     expect(model.source).toEqual({ file: "mem.rasp", text, sop: "out" });
     expect(sop.label).toBe("out");
     expect(new GraphEvaluator(sop).run(["a", "b", "a"]).get(sop.id)).toEqual([2, 1, 2]);
     expect(seconds).toBeGreaterThanOrEqual(0);
     // Another s-op of the same text, and a syntax error located in it.
-    expect(compileFile("mem.rasp", { vocab, maxLen: 4, read: () => text, sop: "x" }).model.output.sop).toBe("x");
+    expect(compileFile("mem.rasp", { vocab, maxLen: 4, read: () => text, sop: "x" }).output.sop).toBe("x");
     expect(() => compileFile("mem.rasp", { vocab, maxLen: 4, read: () => "out = ;\n" })).toThrow(ParseFailure);
   });
 

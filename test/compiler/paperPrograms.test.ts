@@ -14,7 +14,7 @@ const letters = (n: number): string[] => Array.from({ length: n }, (_, i) => Str
 
 function compiled(file: string, vocab: string[], maxLen: number, coldness?: number) {
   const sop = outputSOp(loadProgram(file));
-  const { model } = compileFile(file, { vocab, maxLen, ...(coldness !== undefined ? { coldness } : {}) });
+  const model = compileFile(file, { vocab, maxLen, ...(coldness !== undefined ? { coldness } : {}) });
   const run = (input: Atom[]): Atom[] => {
     const ids = [vocab.length, ...input.map((t) => vocab.indexOf(t as string))];
     return decodeOutputs(model, referenceForward(model, [ids]))[0]!;

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadGraphModel, type GraphModel } from "@tensorflow/tfjs-converter";
 import { fc } from "@fast-check/vitest";
-import { compileFile } from "../../compiler/compileFile.js";
+import { compileFileWithSOp } from "../../compiler/compileFile.js";
 import type { CompiledModel } from "../../compiler/model/types.js";
 import type { SOp } from "../../compiler/rasp/ops.js";
 import type { Atom } from "../../compiler/rasp/values.js";
@@ -34,7 +34,7 @@ export function suggestedPrograms(): Suggested[] {
 
 /** Compiles a program of rasp-programs/, named relative to the working directory as the CLI names it. */
 export function compileProgram(s: Pick<Suggested, "file" | "vocab" | "maxLen">): { sop: SOp; model: CompiledModel } {
-  const { model, sop } = compileFile(path.relative(process.cwd(), path.join(PROGRAMS, s.file)), { vocab: s.vocab, maxLen: s.maxLen });
+  const { model, sop } = compileFileWithSOp(path.relative(process.cwd(), path.join(PROGRAMS, s.file)), { vocab: s.vocab, maxLen: s.maxLen });
   return { sop, model };
 }
 

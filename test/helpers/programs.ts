@@ -2,7 +2,7 @@
 // compiles (compiler/compileFile.ts), so a test's model records its source and checks its options
 // exactly as the CLI's does. Text in memory comes through compileFile's `read`, under a file name.
 import * as path from "node:path";
-import { compileFile, type CompiledFile, type CompileFileOptions } from "../../compiler/compileFile.js";
+import { compileFileWithSOp, type CompiledFile, type CompileFileOptions } from "../../compiler/compileFile.js";
 import { loadProgram, outputSOp } from "../../compiler/interpreter/program.js";
 import { readSourceFile } from "../../compiler/interpreter/sourceFiles.js";
 import { isSOp, type SOp } from "../../compiler/rasp/ops.js";
@@ -25,9 +25,9 @@ export function library(name: string): TestProgram {
   return { file: path.join(PROGRAMS, name) };
 }
 
-/** Compiles the program's `out` (or `options.sop`) through compileFile. */
+/** Compiles the program's `out` (or `options.sop`) through compileFile; the model and the s-op it compiled. */
 export function compileProgram(p: TestProgram, options: Omit<CompileFileOptions, "read">): CompiledFile {
-  return compileFile(p.file, { ...options, ...(p.read ? { read: p.read } : {}) });
+  return compileFileWithSOp(p.file, { ...options, ...(p.read ? { read: p.read } : {}) });
 }
 
 /** A program's s-ops by variable name, as the interpreter builds them (for tests of one pass). */

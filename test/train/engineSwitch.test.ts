@@ -29,7 +29,7 @@ interface Case {
 }
 
 function compiledCase(name: string, file: string, vocab: readonly string[], maxLen: number, overrides: Map<string, string | number>, coldness: number | undefined, specKey: "counter" | "max_identifier", peak: number): Case {
-  const { model } = compileFile(file, { vocab: [...vocab], maxLen, overrides, ...(coldness ? { coldness } : {}) });
+  const model = compileFile(file, { vocab: [...vocab], maxLen, overrides, ...(coldness ? { coldness } : {}) });
   const encoder = new TaskEncoder(model);
   const spec = { ...DEFAULT_SPECS[specKey], length: maxLen };
   return {

@@ -21,7 +21,7 @@ const FILE = "rasp-programs/counter.rasp";
 const spec = { ...DEFAULT_SPECS.counter, length: 5 };
 
 function compileCounter(operand: string): CompiledModel {
-  return compileFile(FILE, { vocab: COUNTER_VOCAB, maxLen: 5, overrides: new Map([["operand", operand]]) }).model;
+  return compileFile(FILE, { vocab: COUNTER_VOCAB, maxLen: 5, overrides: new Map([["operand", operand]]) });
 }
 
 let model: CompiledModel;

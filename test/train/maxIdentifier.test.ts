@@ -23,7 +23,7 @@ const FILE = "rasp-programs/max_identifier.rasp";
 const spec = DEFAULT_SPECS.max_identifier;
 
 function compileMaxIdentifier(rank: number): CompiledModel {
-  return compileFile(FILE, { vocab: MAX_IDENTIFIER_VOCAB, maxLen: spec.length, coldness: TASK_COLDNESS.max_identifier!, overrides: new Map([["o_pt", rank]]) }).model;
+  return compileFile(FILE, { vocab: MAX_IDENTIFIER_VOCAB, maxLen: spec.length, coldness: TASK_COLDNESS.max_identifier!, overrides: new Map([["o_pt", rank]]) });
 }
 
 let pt: CompiledModel;

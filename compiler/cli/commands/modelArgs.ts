@@ -114,7 +114,7 @@ export function loadSOp(file: string, sopName: string, sources: Map<string, stri
  */
 export async function compileForCli(file: string, options: CompileFileOptions): Promise<CompiledFile> {
   // Imported when a command compiles, so `exec` and `inspect` never load the passes.
-  const { compileFile } = await import("../../compileFile.js");
+  const { compileFileWithSOp } = await import("../../compileFile.js");
   const start = performance.now();
   let bar: ProgressBar | null = null;
   const onProgress = (done: number, total: number): void => {
@@ -122,7 +122,7 @@ export async function compileForCli(file: string, options: CompileFileOptions): 
     bar.update(done);
   };
   try {
-    return withFlagNames(() => compileFile(file, { ...options, onProgress }));
+    return withFlagNames(() => compileFileWithSOp(file, { ...options, onProgress }));
   } finally {
     (bar as ProgressBar | null)?.finish();
   }
