@@ -357,7 +357,8 @@ function plan(source: ReportSource, list: ChartList): { title: string; meta: str
       const parts = [`<p class="meta">${escapeHtml(runFacts(run).detail)}. Status: ${escapeHtml(status(run))}.</p>`];
       if (run.kind === "finetune" && run.confusion !== null) parts.push(markdownToHtml(run.confusion, 3));
       if (run.figures.length > 0) parts.push(figuresSection(list, run.figures, run.dir, `run-${anchorOf(run.id)}-`));
-      return `<details id="run-${escapeHtml(anchorOf(run.id))}"><summary>${escapeHtml(run.id)}</summary>\n${parts.join("\n")}\n</details>`;
+      // A run with figures is open: an instrument's picture is what the reader came for.
+      return `<details id="run-${escapeHtml(anchorOf(run.id))}"${run.figures.length > 0 ? " open" : ""}><summary>${escapeHtml(run.id)}${run.figures.length > 0 ? ` (${run.figures.length} figure(s))` : ""}</summary>\n${parts.join("\n")}\n</details>`;
     })
     .join("\n");
   if (details !== "") sections.push({ id: "per-run", title: "Each run: what it computes and its figures", body: details });

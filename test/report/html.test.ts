@@ -99,7 +99,8 @@ describe("report of a sweep", () => {
     expect(page.figures).toBe(6);
     expect(html).toContain("3 run folder(s), 2 finished, 0 unfinished, 1 not started");
     expect(html).toContain("Trivial baselines on the sweep&#39;s test sets: always 0");
-    expect(html).toContain('<details id="run-FT-lr1e-2-c1-s0">');
+    expect(html).toContain('<details id="run-FT-lr1e-2-c1-s0" open><summary>FT-lr1e-2-c1-s0 (3 figure(s))</summary>');
+    expect(html).toContain('<details id="run-FT-lr1e-2-c1-s1"><summary>FT-lr1e-2-c1-s1</summary>');
     expect(html).toContain("<td>FT-lr1e-2-c1-s2</td><td>not started</td>");
   });
 
