@@ -34,7 +34,7 @@ describe.concurrent("raspc attn", () => {
     const r = await raspc(["attn", PT, "edited.json", "--input", INPUT, "--queries", "2:3"], { cwd: dir, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("L0H0 count_a: each query row's top 3 keys");
-    expect(r.stdout).toMatch(/at the answer position \(query 2, token a\): attention on the positions of the O_PT operand "a" \(3 of them\) and the O_FT operand "b" \(2\)/);
+    expect(r.stdout).toMatch(/at the answer position \(query 2, token b\): attention on the positions of the O_PT operand "a" \(3 of them\) and the O_FT operand "b" \(2\)/);
     // Both models' counting heads: 3/4 on the a's, 1/4 on BOS, nothing on the b's.
     const rows = r.stdout.split("\n").filter((l) => /L0H0 count_a\s+0\.750\s+0\.000\s+0\.250\s+0\.000$/.test(l));
     expect(rows.map((l) => l.trim().split(/\s+/)[0])).toEqual(["pt", "edited"]);
@@ -114,6 +114,39 @@ describe.concurrent("raspc patch", () => {
       expect(r.code, args.join(" ")).toBe(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+});
+
+describe.concurrent("figures", () => {
+  it("-o writes SVG/PNG, --save adds figure files raspc report can load, for each command", async () => {
+    const runs: [string[], string][] = [
+      [["attn", PT, "--input", INPUT, "-o", "attn.svg", "--save", "rep"], "attn.svg"],
+      [["patch", PT, "--from", "edited.json", "--batch", "10", "-o", "cmap.png", "--save", "rep"], "cmap.png"],
+      [["diff", PT, "edited.json", "-o", "diff.svg", "--save", "rep"], "diff.matrices.svg"],
+    ];
+    for (const [args, file] of runs) {
+      const r = await raspc(args, { cwd: dir, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.statSync(path.join(dir, file)).size).toBeGreaterThan(1000);
+    }
+    expect(fs.readFileSync(path.join(dir, "attn.svg"), "utf8")).toMatch(/^<svg/);
+    const figures = fs.readdirSync(path.join(dir, "rep/figures")).sort();
+    expect(figures.map((f) => f.split("-")[0])).toEqual(["attn", "cmap", "diff", "diff"]);
+    const report = await raspc(["report", "rep", "-o", "rep.html"], { cwd: dir, timeoutMs: 60_000 });
+    expect(report.code, report.stderr).toBe(0);
+    expect((fs.readFileSync(path.join(dir, "rep.html"), "utf8").match(/<figure/g) ?? []).length).toBe(4);
+  });
+
+  it("refuses an -o it cannot write before computing anything", async () => {
+    for (const [args, message] of [
+      [["attn", PT, "--input", INPUT, "-o", "x.gif"], /-o x\.gif: cannot tell the format from "\.gif"; use \.svg, \.png, \.json/],
+      [["diff", PT, PT, "-o", "nowhere/x.svg"], /-o nowhere\/x\.svg: cannot write: the folder nowhere does not exist/],
+    ] as [string[], RegExp][]) {
+      const r = await raspc(args, { cwd: dir, timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
     }
   });
 });

@@ -6,8 +6,11 @@ import { UsageError } from "../../language/diagnostics.js";
 import { directionMatrices, topDirections, weightChange, type WeightChange } from "../../../runtime/instruments/weightChange.js";
 import { fixed, loadModels, textTable } from "./instrumentArgs.js";
 import { parsePositiveInt } from "./modelArgs.js";
+import { checkFigureOutput, emitFigures, type FigureOutputOptions } from "./figureOutput.js";
+import { figureId } from "../../../runtime/instruments/attentionFigures.js";
+import { directionFigure, matrixFigure } from "../../../runtime/instruments/weightChangeFigures.js";
 
-export interface DiffOptions {
+export interface DiffOptions extends FigureOutputOptions {
   readonly top?: string;
   readonly json?: boolean;
 }
@@ -35,16 +38,44 @@ function report(w: WeightChange, shapes: ReadonlyMap<string, readonly number[]>,
   ].join("\n");
 }
 
-export function diff(basePath: string, changedPaths: readonly string[], opts: DiffOptions): number {
+export async function diff(basePath: string, changedPaths: readonly string[], opts: DiffOptions): Promise<number> {
   if (changedPaths.length === 0) throw new UsageError("give the base model and at least one changed model: raspc diff BASE CHANGED...");
   const top = opts.top !== undefined ? parsePositiveInt(opts.top, "--top") : 10;
+  checkFigureOutput(opts);
   const [base, ...changed] = loadModels([basePath, ...changedPaths]);
   const changes = changed.map((c) => weightChange(base!, c));
+  const figures = diffFigures(changes, top);
   if (opts.json) {
+    await emitFigures(figures, opts);
     process.stdout.write(changes.map((w) => JSON.stringify({ ...w, top: topDirections(w, top).map((d) => d.name) })).join("\n") + "\n");
     return 0;
   }
   const shapes = new Map(base!.description.params.map((p) => [p.name, p.shape]));
   process.stdout.write(changes.map((w) => report(w, shapes, top)).join("\n\n") + "\n");
+  const written = await emitFigures(figures, opts);
+  if (written.length > 0) process.stdout.write(`\nwrote ${written.join(", ")}\n`);
   return 0;
+}
+
+/** The direction × matrix heatmap (main) and the per-matrix bars, captioned with the top directions. */
+function diffFigures(changes: readonly WeightChange[], top: number) {
+  const ids = changes.map((w) => w.changed);
+  const base = changes[0]!.base;
+  const tops = changes.map((w) => `${w.changed}: ${topDirections(w, Math.min(top, 5)).map((d) => `${d.name} ${norm(d.total)}`).join(", ") || "nothing changed"}`).join("; ");
+  const totals = changes.map((w) => `${w.changed} ${norm(Math.sqrt(w.matrices.reduce((s, m) => s + m.delta ** 2, 0)))}`).join(", ");
+  const table = {
+    header: ["model", "direction", "‖Δ‖", "largest in"],
+    rows: changes.flatMap((w) => topDirections(w, top).map((d) => [w.changed, d.name, Number(d.total.toPrecision(4)), directionMatrices(w, d)[0]?.[0] ?? ""])),
+  };
+  return [
+    { figure: directionFigure(changes, { id: figureId("diff-directions", base, ...ids), caption: `‖Δ‖ of each residual direction's row or column in each matrix, against ${base}. Largest: ${tops}.`, table }) },
+    {
+      name: "matrices",
+      figure: matrixFigure(changes, {
+        id: figureId("diff-matrices", base, ...ids),
+        caption: `‖Δ‖ (Frobenius) per parameter matrix against ${base}; in all, ${totals}.`,
+        table: { header: ["model", ...changes[0]!.matrices.map((m) => m.name)], rows: changes.map((w) => [w.changed, ...w.matrices.map((m) => Number(m.delta.toPrecision(4)))]) },
+      }),
+    },
+  ];
 }

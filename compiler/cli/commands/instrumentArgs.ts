@@ -47,14 +47,20 @@ export interface OneInput {
   readonly sample?: Sample;
 }
 
+/**
+ * `--sample N` is line N + 1 of `raspc data TASK --count 1000 --seed S --correlated C` (with the
+ * task's operands): always the same pool, so sample N does not depend on N.
+ */
+export const SAMPLE_POOL = 1000;
+
 /** `--input JSON` or `--sample N` (the N-th sample of the task, 0-based), exactly one. */
 export function oneInput(opts: SampleOptions & { input?: string; sample?: string }, task: FoundTask | null): OneInput {
   if ((opts.input === undefined) === (opts.sample === undefined)) throw new UsageError("give exactly one of --input JSON (tokens, e.g. '[\"a\",\"b\"]') or --sample N (the N-th sample of the model's task)");
   if (opts.input !== undefined) return { tokens: parseInput(opts.input, "--input"), where: "--input" };
   if (!task) throw new UsageError("--sample needs the model's task, and no run config.json or sweep experiment.json beside the model names one; give --task counter or --task max_identifier");
   const n = parseNonNegativeInt(opts.sample!, "--sample");
-  if (n >= 100_000) throw new UsageError(`--sample must be below 100000, got ${n}`);
-  const sample = drawSamples(task, n + 1, opts)[n]!;
+  if (n >= SAMPLE_POOL) throw new UsageError(`--sample must be below ${SAMPLE_POOL}, got ${n}`);
+  const sample = drawSamples(task, SAMPLE_POOL, opts)[n]!;
   const seed = opts.seed ?? "0";
   return { tokens: sample.tokens, where: `sample ${n} of ${task.spec.task} (seed ${seed}, C = ${opts.correlated ?? "0"}; task from ${task.from})`, sample };
 }

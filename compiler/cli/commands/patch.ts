@@ -20,8 +20,11 @@ import { readOut, type Sample } from "../../../runtime/tasks/data.js";
 import { parseInput } from "../inputs.js";
 import { drawSamples, fixed, loadModels, oneInput, textTable } from "./instrumentArgs.js";
 import { parsePositiveInt } from "./modelArgs.js";
+import { checkFigureOutput, emitFigures, type FigureOutputOptions } from "./figureOutput.js";
+import { figureId } from "../../../runtime/instruments/attentionFigures.js";
+import { patchFigure, type EffectPanel } from "../../../runtime/instruments/patchingFigures.js";
 
-export interface PatchOptions {
+export interface PatchOptions extends FigureOutputOptions {
   readonly clean?: string;
   readonly corrupt?: string;
   readonly direction?: string;
@@ -125,6 +128,29 @@ function legend(metric: Metric, across: boolean): string {
   return `${ld} at the answer position; ΔLD = patched − unpatched recipient; share of gap = mean ΔLD / mean(LD donor − LD recipient); donor's answer = share of inputs whose patched answer is the donor run's`;
 }
 
+/** One heatmap panel per head part (the MLP column is the same in each). */
+function panelsOf(prefix: string, results: readonly PartResult[]): EffectPanel[] {
+  return results.map(({ part, result }) => ({ name: `${prefix}${part}`, components: result.components, effects: meanEffects(result) }));
+}
+
+/** The component with the largest |mean ΔLD| of each panel, for captions. */
+function largest(results: readonly PartResult[]): string {
+  return results
+    .map(({ part, result }) => {
+      const e = meanEffects(result);
+      let best = 0;
+      e.forEach((v, i) => (Math.abs(v) > Math.abs(e[best]!) ? (best = i) : 0));
+      return `${part}: ${componentName(result.components[best]!)} ${fixed(e[best]!)}`;
+    })
+    .join(", ");
+}
+
+/** Writes the figure where -o/--save say and says so. */
+async function writeFigure(figure: Parameters<typeof emitFigures>[0][number]["figure"], opts: PatchOptions): Promise<void> {
+  const written = await emitFigures([{ figure }], opts);
+  if (written.length > 0 && !opts.json) process.stdout.write(`\nwrote ${written.join(", ")}\n`);
+}
+
 async function withinModel(modelPath: string, opts: PatchOptions, task: FoundTask | null, parts: readonly HeadPart[], metric: Metric): Promise<number> {
   if (opts.clean === undefined || opts.corrupt === undefined) throw new UsageError("patching within one model needs both --clean JSON and --corrupt JSON");
   if (opts.input !== undefined || opts.sample !== undefined || opts.batch !== undefined) throw new UsageError("--input, --sample and --batch pick the inputs of cross-model patching (--from); within one model give --clean and --corrupt");
@@ -151,7 +177,14 @@ async function withinModel(modelPath: string, opts: PatchOptions, task: FoundTas
   const c: PatchCase = { recipient: m, recipientIds: [recipientIds], donor: m, donorIds: [donorIds], position, ...answers };
   const results = await patchParts(c, parts);
   const r0 = results[0]!.result;
+  const what = direction === "denoise" ? "clean → corrupted" : "corrupted → clean";
+  const figure = patchFigure(`Patching ${m.label} between inputs (${what}): mean ΔLD per component`, panelsOf("", results), {
+    id: figureId("patch", m.label, direction, clean.map(String).join(""), corrupt.map(String).join("")),
+    caption: `${legend(metric, false)}. Unpatched LD: recipient ${fixed(r0.recipient[0]!)}, donor ${fixed(r0.donor[0]!)}. Largest effect per part: ${largest(results)}.`,
+    table: { header: ["component", "part", "ΔLD"], rows: resultRows(results).map(([c, p, e]) => [c!, p!, Number(e)]) },
+  });
   if (opts.json) {
+    await writeFigure(figure, opts);
     process.stdout.write(JSON.stringify({ mode: "inputs", model: m.label, direction, metric, clean, corrupt, ldRecipient: r0.recipient[0], ldDonor: r0.donor[0], components: r0.components.map(componentName), parts: results.map(({ part, result }) => ({ part, patched: result.patched.map((p) => p[0]) })) }) + "\n");
     return 0;
   }
@@ -165,6 +198,7 @@ async function withinModel(modelPath: string, opts: PatchOptions, task: FoundTas
     textTable(HEADER, resultRows(results), [0, 1]),
   ];
   process.stdout.write(out.join("\n") + "\n");
+  await writeFigure(figure, opts);
   return 0;
 }
 
@@ -197,6 +231,8 @@ async function crossModel(modelPath: string, opts: PatchOptions, task: FoundTask
   const position = MODEL_ANSWER_POSITION;
   const reports: string[] = [];
   const json: unknown[] = [];
+  const panels: EffectPanel[] = [];
+  const captions: string[] = [];
   for (const donor of donors) {
     let kept = ids.map((_, i) => i);
     let answers: Answers;
@@ -223,6 +259,8 @@ async function crossModel(modelPath: string, opts: PatchOptions, task: FoundTask
     const r0 = results[0]!.result;
     const sameUnembed = recipient.params.get("unembed")!.every((v, i) => v === donor.params.get("unembed")![i]);
     json.push({ donor: donor.label, recipient: recipient.label, inputs: kept.length, dropped, ldRecipient: mean(r0.recipient), ldDonor: mean(r0.donor), ldEverything: mean(ldAll), components: r0.components.map(componentName), parts: results.map(({ part, result }) => ({ part, meanEffect: Array.from(meanEffects(result)), share: Array.from(recoveredShares(result)), donorAnswer: Array.from(donorAnswerShares(result)) })) });
+    panels.push(...panelsOf(`${donor.label} → ${recipient.label} · `, results));
+    captions.push(`${donor.label}: mean LD ${fixed(mean(r0.recipient))} → ${fixed(mean(r0.donor))} (donor), largest ${largest(results)}`);
     reports.push(
       [
         `${donor.label} run inside ${recipient.label} (CMAP), one component at a time, every position: ${kept.length} input(s) of ${where}${dropped > 0 ? `; ${dropped} left out because ${why}` : ""}`,
@@ -235,12 +273,20 @@ async function crossModel(modelPath: string, opts: PatchOptions, task: FoundTask
     );
   }
   process.stdout.write((opts.json ? json.map((j) => JSON.stringify(j)).join("\n") : reports.join("\n\n")) + "\n");
+  if (panels.length > 0) {
+    const figure = patchFigure(`CMAP: donors' components run inside ${recipient.label}, mean ΔLD`, panels, {
+      id: figureId("cmap", recipient.label, ...donors.map((d) => d.label)),
+      caption: `${legend(metric, true)}; on ${where}. ${captions.join("; ")}.`,
+    });
+    await writeFigure(figure, opts);
+  }
   return 0;
 }
 
 export async function patch(modelPath: string, opts: PatchOptions): Promise<number> {
   const across = opts.from !== undefined && opts.from.length > 0;
   if (!across && opts.clean === undefined && opts.corrupt === undefined) throw new UsageError("give --clean JSON and --corrupt JSON (patching between two inputs of one model) or --from DONOR (cross-model patching)");
+  checkFigureOutput(opts);
   const task = findTask([modelPath, ...(opts.from ?? [])], opts.task);
   const parts = parseParts(opts.part);
   const metric = parseMetric(opts.metric, task);
