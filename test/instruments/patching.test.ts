@@ -12,6 +12,7 @@ import { makeRng } from "../../runtime/random.js";
 import { gaussian } from "../../runtime/train/params.js";
 import { COUNTER_VOCAB } from "../../runtime/tasks/data.js";
 import { TaskEncoder } from "../../runtime/train/taskBatches.js";
+import { maxDiff } from "./arrays.js";
 
 let pt: HookedModel;
 
@@ -33,13 +34,6 @@ function columns(m: HookedModel, ids: number[][]): { plus: number[]; minus: numb
   const encoder = new TaskEncoder(m.model);
   const count = (row: number[], t: string) => encoder.column(row.slice(1).filter((id) => m.tokenName(id) === t).length);
   return { plus: ids.map((r) => count(r, "b")), minus: ids.map((r) => count(r, "a")) };
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 beforeAll(() => {

@@ -6,7 +6,7 @@ import { UsageError } from "../../language/diagnostics.js";
 import type { Atom } from "../../rasp/values.js";
 import { parseInput } from "../inputs.js";
 import { loadHookedModel, type HookedModel } from "../../../runtime/instruments/hookedModel.js";
-import { taskSamples, type FoundTask } from "../../../runtime/instruments/task.js";
+import { requireTask, taskSamples, type FoundTask } from "../../../runtime/instruments/task.js";
 import type { Sample } from "../../../runtime/tasks/data.js";
 import { parseFraction, parseNonNegativeInt } from "./modelArgs.js";
 
@@ -57,12 +57,12 @@ export const SAMPLE_POOL = 1000;
 export function oneInput(opts: SampleOptions & { input?: string; sample?: string }, task: FoundTask | null): OneInput {
   if ((opts.input === undefined) === (opts.sample === undefined)) throw new UsageError("give exactly one of --input JSON (tokens, e.g. '[\"a\",\"b\"]') or --sample N (the N-th sample of the model's task)");
   if (opts.input !== undefined) return { tokens: parseInput(opts.input, "--input"), where: "--input" };
-  if (!task) throw new UsageError("--sample needs the model's task, and no run config.json or sweep experiment.json beside the model names one; give --task counter or --task max_identifier");
+  const found = requireTask(task, "--sample");
   const n = parseNonNegativeInt(opts.sample!, "--sample");
   if (n >= SAMPLE_POOL) throw new UsageError(`--sample must be below ${SAMPLE_POOL}, got ${n}`);
-  const sample = drawSamples(task, SAMPLE_POOL, opts)[n]!;
+  const sample = drawSamples(found, SAMPLE_POOL, opts)[n]!;
   const seed = opts.seed ?? "0";
-  return { tokens: sample.tokens, where: `sample ${n} of ${task.spec.task} (seed ${seed}, C = ${opts.correlated ?? "0"}; task from ${task.from})`, sample };
+  return { tokens: sample.tokens, where: `sample ${n} of ${found.spec.task} (seed ${seed}, C = ${opts.correlated ?? "0"}; task from ${found.from})`, sample };
 }
 
 /** A fixed-point number for tables, without "-0.000". */

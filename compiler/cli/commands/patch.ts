@@ -14,7 +14,7 @@ import { UsageError } from "../../language/diagnostics.js";
 import { formatAtom, type Atom } from "../../rasp/values.js";
 import { checkSameGeometry, type HookedModel } from "../../../runtime/instruments/hookedModel.js";
 import { componentName, componentsOf, donorAnswerShares, HEAD_PARTS, meanEffects, patchComponents, patchEverything, recoveredShares, logitDifference, type HeadPart, type PatchCase, type PatchResult } from "../../../runtime/instruments/patching.js";
-import { findTask, type FoundTask } from "../../../runtime/instruments/task.js";
+import { findTask, requireTask, type FoundTask } from "../../../runtime/instruments/task.js";
 import { MODEL_ANSWER_POSITION, TaskEncoder } from "../../../runtime/train/taskBatches.js";
 import { readOut, type Sample } from "../../../runtime/tasks/data.js";
 import { parseInput } from "../inputs.js";
@@ -210,11 +210,11 @@ function cmapInputs(opts: PatchOptions, task: FoundTask | null): { inputs: Atom[
     const one = oneInput(opts, task);
     return { inputs: [one.tokens], samples: one.sample ? [one.sample] : null, where: one.where };
   }
-  if (!task) throw new UsageError("cross-model patching averages over a batch of the models' task, and no run config.json or sweep experiment.json beside the models names one; give --task counter or --task max_identifier, or one --input JSON");
+  const found = requireTask(task, "cross-model patching without --input");
   const n = opts.batch !== undefined ? parsePositiveInt(opts.batch, "--batch") : 200;
   if (n > 100_000) throw new UsageError(`--batch must be at most 100000, got ${n}`);
-  const samples = drawSamples(task, n, opts);
-  return { inputs: samples.map((s) => s.tokens), samples, where: `${n} samples of ${task.spec.task} (seed ${opts.seed ?? "0"}, C = ${opts.correlated ?? "0"}; task from ${task.from})` };
+  const samples = drawSamples(found, n, opts);
+  return { inputs: samples.map((s) => s.tokens), samples, where: `${n} samples of ${found.spec.task} (seed ${opts.seed ?? "0"}, C = ${opts.correlated ?? "0"}; task from ${found.from})` };
 }
 
 async function crossModel(modelPath: string, opts: PatchOptions, task: FoundTask | null, parts: readonly HeadPart[], metric: Metric): Promise<number> {
