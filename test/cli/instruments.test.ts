@@ -28,6 +28,8 @@ beforeAll(async () => {
 afterAll(removeScratch);
 
 const PT = "sweep/models/pt.json";
+/** Each test spawns several CLI processes (each loads onnxruntime-node): about a second apiece on an idle 2-core machine, many times that on a busy one. */
+const SLOW = 240_000;
 
 describe.concurrent("raspc attn", () => {
   it("prints each head's top keys and, with the task found beside the model, the mass on the operands at the answer position", async () => {
@@ -38,7 +40,7 @@ describe.concurrent("raspc attn", () => {
     // Both models' counting heads: 3/4 on the a's, 1/4 on BOS, nothing on the b's.
     const rows = r.stdout.split("\n").filter((l) => /L0H0 count_a\s+0\.750\s+0\.000\s+0\.250\s+0\.000$/.test(l));
     expect(rows.map((l) => l.trim().split(/\s+/)[0])).toEqual(["pt", "edited"]);
-  });
+  }, SLOW);
 
   it("--json carries the patterns, and --sample draws the task's input", async () => {
     const r = await raspc(["attn", PT, "--sample", "3", "--seed", "1", "--json", "--layer", "0"], { cwd: dir, timeoutMs: 60_000 });
@@ -49,14 +51,14 @@ describe.concurrent("raspc attn", () => {
     expect(j.heads.map((h) => h.layer)).toEqual([0]);
     const a = j.input.filter((t) => t === "a").length;
     expect(j.heads[0]!.pattern[2]![0]).toBeCloseTo(1 / (a + 1), 4);
-  });
+  }, SLOW);
 
   it("--mlp --units shows the chosen hidden units of each MLP by position", async () => {
     const r = await raspc(["attn", PT, "--input", INPUT, "--mlp", "--units", "0:3"], { cwd: dir, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pt layer 0 MLP: hidden units 0\.\.2 of 22/);
     expect(r.stdout.split("\n").filter((l) => /^\s+\d+ count_a\s/.test(l))).toHaveLength(3);
-  });
+  }, SLOW);
 
   it("refuses bad windows, filters and inputs in one line", async () => {
     const cases: [string[], RegExp][] = [
@@ -76,7 +78,7 @@ describe.concurrent("raspc attn", () => {
     const r = await raspc(["attn", "short.json", "--sample", "0"], { cwd: dir, timeoutMs: 60_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--sample needs the model's task.*give --task counter/);
-  });
+  }, SLOW);
 });
 
 describe.concurrent("raspc patch", () => {
@@ -89,7 +91,7 @@ describe.concurrent("raspc patch", () => {
     for (const p of j.parts) for (const e of p.meanEffect) expect(Math.abs(e)).toBeLessThan(1e-5);
     expect(j.ldEverything).toBeCloseTo(j.ldRecipient, 5);
     expect(j.ldDonor).toBe(j.ldRecipient);
-  });
+  }, SLOW);
 
   it("between a clean and a corrupted input, the counting head closes the whole gap", async () => {
     const corrupt = '["a","b","c","c","a","b","d","e","f","g"]'; // one a fewer
@@ -98,7 +100,7 @@ describe.concurrent("raspc patch", () => {
     expect(r.stdout).toContain("clean activations patched into the corrupted run");
     expect(r.stdout).toMatch(/L0H0 count_a\s+pattern\s+-2\.000\s+1\.000\s+1\.00/);
     expect(r.stdout).toMatch(/L1H0 out\s+pattern\s+0\.000\s+0\.000/);
-  });
+  }, SLOW);
 
   it("refuses another geometry, mismatched inputs and unknown parts in one line", async () => {
     const cases: [string[], RegExp][] = [
@@ -115,7 +117,7 @@ describe.concurrent("raspc patch", () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
-  });
+  }, SLOW);
 });
 
 describe.concurrent("figures", () => {
@@ -136,7 +138,7 @@ describe.concurrent("figures", () => {
     const report = await raspc(["report", "rep", "-o", "rep.html"], { cwd: dir, timeoutMs: 60_000 });
     expect(report.code, report.stderr).toBe(0);
     expect((fs.readFileSync(path.join(dir, "rep.html"), "utf8").match(/<figure/g) ?? []).length).toBe(4);
-  });
+  }, SLOW);
 
   it("refuses an -o it cannot write before computing anything", async () => {
     for (const [args, message] of [
@@ -148,7 +150,7 @@ describe.concurrent("figures", () => {
       expect(r.stdout).toBe("");
       expect(r.stderr).toMatch(message);
     }
-  });
+  }, SLOW);
 });
 
 describe.concurrent("raspc diff", () => {
@@ -161,12 +163,12 @@ describe.concurrent("raspc diff", () => {
     const j = JSON.parse(r.stdout) as { matrices: { name: string; delta: number }[]; top: string[] };
     expect(j.matrices.filter((m) => m.delta > 0).map((m) => m.name)).toEqual(["l1.wv"]);
     expect(j.top).toEqual(["tokens:c"]);
-  });
+  }, SLOW);
 
   it("refuses another geometry in one line", async () => {
     const r = await raspc(["diff", PT, "short.json"], { cwd: dir, timeoutMs: 60_000 });
     expectNoCrash(r);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^raspc: a weight-change map needs two models of one geometry, and .* in pt but .* in short\n$/);
-  });
+  }, SLOW);
 });
