@@ -248,6 +248,59 @@ program
   .action((file: string, opts: { out: string; resume?: boolean; force?: boolean }) => runCommand(async () => (await import("./commands/train.js")).train(file, opts)));
 
 program
+  .command("attn")
+  .description("attention maps (or, with --mlp, MLP activations) of compiled and fine-tuned models on one input, side by side; prints where each head's attention goes")
+  .argument("<models...>", "model files or fine-tuning run folders (e.g. SWEEP/models/pt.json SWEEP/runs/FT-lr1e-4-c1-s0)")
+  .option("--input <json>", 'the input, a JSON array of tokens, e.g. \'["a","b","a"]\'')
+  .option("--sample <n>", "instead of --input: sample N (0-based, below 1000) of the models' task, as raspc data TASK --count 1000 draws it")
+  .option("--seed <s>", "seed of the task samples --sample picks from (default 0)")
+  .option("--correlated <c>", "fraction of those samples with the spurious correlation, in [0, 1] (default 0)")
+  .option("--task <name>", "counter or max_identifier, for models whose folder does not record their task")
+  .option("--layer <list>", "only these layers, e.g. 0 or 0,1")
+  .option("--head <list>", "only these heads of each layer, e.g. 0")
+  .option("--queries <a:b>", "query rows shown: positions A..B-1 (BOS is 0)")
+  .option("--keys <a:b>", "key columns drawn (and, with --mlp, positions): positions A..B-1")
+  .option("--top <k>", "keys listed per query row (default 3)")
+  .option("--mlp", "MLP activation maps (hidden units × positions, after the ReLU) instead of attention")
+  .option("--units <a:b>", "with --mlp: hidden units A..B-1")
+  .option("--json", "print the maps and summaries as one JSON object")
+  .option("-o, --output <file>", "write the figure: .svg, .png or .json (a figure file for raspc report)")
+  .option("--save <run_dir>", "add the figure(s) to RUN_DIR/figures/ for raspc report")
+  .action((models: string[], opts: Record<string, string | boolean | undefined>) => runCommand(async () => (await import("./commands/attn.js")).attn(models, opts)));
+
+program
+  .command("patch")
+  .description("activation patching: between a clean and a corrupted input of one model (--clean/--corrupt), or another model's heads and MLPs run inside MODEL on the same inputs (--from, CMAP); per-component effect on the O_FT − O_PT logit difference")
+  .argument("<model>", "the model whose run is patched (a model file or a fine-tuning run folder)")
+  .option("--clean <json>", "patching between inputs: the clean input, a JSON array of tokens")
+  .option("--corrupt <json>", "patching between inputs: the corrupted input, of the same length")
+  .option("--direction <d>", "denoise: clean activations into the corrupted run (default); noise: corrupted into the clean run")
+  .option("--from <donor>", "cross-model patching: the model whose activations are patched in (repeatable, one table each)", (v: string, acc: string[] = []) => [...acc, v])
+  .option("--input <json>", "cross-model patching on this one input")
+  .option("--sample <n>", "cross-model patching on sample N (0-based, below 1000) of the task, as raspc data TASK --count 1000 draws it")
+  .option("--batch <n>", "cross-model patching averaged over N samples of the task (default 200)")
+  .option("--seed <s>", "seed of the task samples (default 0)")
+  .option("--correlated <c>", "fraction of the task samples with the spurious correlation, in [0, 1] (default 0)")
+  .option("--task <name>", "counter or max_identifier, for models whose folder does not record their task")
+  .option("--part <list>", "what of a head is patched: pattern, z (its hook_z columns, read by the recipient's W_O), out (z·W_O as the donor computes it); comma-separated (default pattern,out)")
+  .option("--metric <m>", "ft-pt: logit[O_FT answer] − logit[O_PT answer] (default with a task); answers: logit[donor run's answer] − logit[recipient run's answer]")
+  .option("--json", "print the numbers as JSON (one object per donor)")
+  .option("-o, --output <file>", "write the figure: .svg, .png or .json (a figure file for raspc report)")
+  .option("--save <run_dir>", "add the figure(s) to RUN_DIR/figures/ for raspc report")
+  .action((model: string, opts: Record<string, string | string[] | boolean | undefined>) => runCommand(async () => (await import("./commands/patch.js")).patch(model, opts)));
+
+program
+  .command("diff")
+  .description("weight-change map: the norm of Δ = CHANGED − BASE per parameter matrix and per named residual direction, and the directions that moved most")
+  .argument("<base>", "the model the changes are measured from (e.g. SWEEP/models/pt.json)")
+  .argument("<changed...>", "models of the same geometry (e.g. fine-tuning run folders)")
+  .option("--top <n>", "residual directions listed (default 10)")
+  .option("--json", "print the numbers as JSON (one object per changed model)")
+  .option("-o, --output <file>", "write the direction × matrix heatmap (.svg, .png or .json); the per-matrix bars go beside it as FILE.matrices.EXT")
+  .option("--save <run_dir>", "add both figures to RUN_DIR/figures/ for raspc report")
+  .action((base: string, changed: string[], opts: { top?: string; json?: boolean; output?: string; save?: string }) => runCommand(async () => (await import("./commands/diff.js")).diff(base, changed, opts)));
+
+program
   .command("report")
   .description("write one self-contained HTML page (inline SVG, no script, nothing fetched) for a run, a sweep, or a folder of figures: learning curves, the lab's tables with their baselines, what each run computes, and every figure under figures/")
   .argument("<run_dir>", "a sweep folder (runs/NAME), one of its runs (runs/NAME/runs/ID), a pretraining run folder, or a folder with figures/*.json")

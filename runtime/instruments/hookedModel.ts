@@ -27,6 +27,7 @@ import { compiledTransformer } from "../models/compiledTransformer.js";
 import { paramInputs, type ModelDescription } from "../models/model.js";
 import { geometryOf, paramsOf, sizeOf, type Geometry } from "../train/params.js";
 import { makeTokenizer, tokenName } from "../forward/tokenize.js";
+import { columns } from "../../compiler/export/matrices.js";
 import type { Atom } from "../../compiler/rasp/values.js";
 
 export interface HookTensor {
@@ -108,6 +109,64 @@ export function withParams(m: HookedModel, replaced: ReadonlyMap<string, Float32
     params.set(name, t);
   }
   return { ...m, params, label };
+}
+
+/** A head that writes something (the heads the hooks hold), where its columns lie in its layer's stacks. */
+export interface HeadInfo {
+  readonly layer: number;
+  /** Its index in the layer's hook_pattern (heads that write nothing are not counted). */
+  readonly head: number;
+  /** What it computes (the compiled head's label: the s-op it writes). */
+  readonly label: string;
+  /** Its columns in hook_z and rows in wo: [valueOffset, valueOffset + dValue). */
+  readonly valueOffset: number;
+  readonly dValue: number;
+}
+
+/** Every layer's heads, in the order of the hooks. */
+export function headsOf(m: HookedModel): HeadInfo[][] {
+  return m.model.layers.map((layer, l) => {
+    const heads = layer.attention.filter((h) => columns(h.wv) > 0);
+    let offset = 0;
+    return heads.map((h, i) => {
+      const info = { layer: l, head: i, label: h.label, valueOffset: offset, dValue: columns(h.wv) };
+      offset += info.dValue;
+      return info;
+    });
+  });
+}
+
+/**
+ * Why two models cannot exchange activations or be subtracted weight by weight (one line naming
+ * the first difference), or null when their geometries are one.
+ */
+export function geometryDifference(a: HookedModel, b: HookedModel): string | null {
+  const ga = a.geometry;
+  const gb = b.geometry;
+  const differ = (what: string, x: number, y: number) => `${what} is ${x} in ${a.label} but ${y} in ${b.label}`;
+  if (ga.dModel !== gb.dModel) return differ("d_model", ga.dModel, gb.dModel);
+  if (ga.vocabRows !== gb.vocabRows) return differ("the number of token-embedding rows", ga.vocabRows, gb.vocabRows);
+  if (ga.positions !== gb.positions) return differ("the number of positions", ga.positions, gb.positions);
+  if (ga.outputs !== gb.outputs) return differ("the number of outputs (unembedding columns)", ga.outputs, gb.outputs);
+  if (ga.layers.length !== gb.layers.length) return differ("the number of layers", ga.layers.length, gb.layers.length);
+  for (let l = 0; l < ga.layers.length; l++) {
+    const la = ga.layers[l]!;
+    const lb = gb.layers[l]!;
+    if (la.heads.length !== lb.heads.length) return differ(`layer ${l}'s number of heads`, la.heads.length, lb.heads.length);
+    for (let h = 0; h < la.heads.length; h++) {
+      if (la.heads[h]!.dHead !== lb.heads[h]!.dHead) return differ(`layer ${l} head ${h}'s query/key width`, la.heads[h]!.dHead, lb.heads[h]!.dHead);
+      if (la.heads[h]!.dValue !== lb.heads[h]!.dValue) return differ(`layer ${l} head ${h}'s value width`, la.heads[h]!.dValue, lb.heads[h]!.dValue);
+    }
+    if (la.mlp !== lb.mlp) return `layer ${l} has an MLP in ${la.mlp ? a.label : b.label} but none in ${la.mlp ? b.label : a.label}`;
+    if (la.hidden !== lb.hidden) return differ(`layer ${l}'s MLP width`, la.hidden, lb.hidden);
+  }
+  return null;
+}
+
+/** Refuses (one line) two models of different geometry; `what` says what was asked of them. */
+export function checkSameGeometry(a: HookedModel, b: HookedModel, what: string): void {
+  const diff = geometryDifference(a, b);
+  if (diff) throw new UsageError(`${what} needs two models of one geometry, and ${diff}`);
 }
 
 /** Every hook the model has at this sequence length, with the shapes runHooked returns, in forward order. */

@@ -72,9 +72,13 @@ export function compiledTransformer(geometry: Geometry): ModelDescription {
             const post = hook(hookNames.mlpPost(l), g.relu(pre));
             out = g.matmul(post, param(p, `l${l}.w2`));
           }
-          // x + (r·w2 + b2) would round differently from (x + r·w2) + b2, the order the model file's forward uses.
-          x = out ? g.add(x, out) : x;
-          x = g.add(x, param(p, `l${l}.b2`));
+          // hook_mlp_out is r·w2 + b2, but the stream adds (x + r·w2) + b2, the order the model file's
+          // forward uses (x + (r·w2 + b2) rounds differently); only an override is added as one term.
+          // Unless read or replaced, the hook's node is pruned from the graph, so training is unchanged.
+          const b2 = param(p, `l${l}.b2`);
+          const mlpOut = g.add(out ?? g.filled([N, d], 0), b2);
+          const replaced = hook(hookNames.mlpOut(l), mlpOut);
+          x = replaced !== mlpOut ? g.add(x, replaced) : g.add(out ? g.add(x, out) : x, b2);
         }
         x = hook(hookNames.residPost(l), x);
       });

@@ -7,6 +7,7 @@ import type { CompiledModel } from "../../compiler/model/types.js";
 import { referenceForward } from "../../runtime/forward/referenceForward.js";
 import { hookShapes, hookedCompiled, runHooked, withParams, type HookedModel } from "../../runtime/instruments/hookedModel.js";
 import { makeRng } from "../../runtime/random.js";
+import { maxDiff } from "./arrays.js";
 
 const vocab = ["a", "b", "c", "d"];
 let model: CompiledModel;
@@ -15,13 +16,6 @@ let hooked: HookedModel;
 function randomInputs(n: number, len: number, seed: number): number[][] {
   const rng = makeRng(seed);
   return Array.from({ length: n }, () => hooked.encode(Array.from({ length: len }, () => vocab[rng.int(vocab.length)]!), "test"));
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 beforeAll(() => {

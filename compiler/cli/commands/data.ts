@@ -6,7 +6,7 @@ import { UsageError } from "../../language/diagnostics.js";
 import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { makeRng } from "../../../runtime/random.js";
 import { DEFAULT_SPECS, formatHistogram, labelHistogram, makeDataset, specProblem, type TaskName, type TaskSpec } from "../../../runtime/tasks/data.js";
-import { parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
+import { parseFraction, parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
 
 export interface DataOptions {
   readonly count?: string;
@@ -17,12 +17,6 @@ export interface DataOptions {
   readonly oFt?: string;
   readonly length?: string;
   readonly jsonl?: string;
-}
-
-function parseFraction(text: string): number {
-  const x = Number(text);
-  if (text.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) throw new UsageError(`--correlated must be a number in [0, 1], got "${text}"`);
-  return x;
 }
 
 function parseInteger(text: string, name: string): number {
@@ -46,7 +40,7 @@ export function data(task: string, opts: DataOptions): number {
   const problem = specProblem(spec);
   if (problem) throw new UsageError(problem);
   const count = opts.count !== undefined ? parsePositiveInt(opts.count, "--count") : 1000;
-  const fraction = opts.correlated !== undefined ? parseFraction(opts.correlated) : 0;
+  const fraction = opts.correlated !== undefined ? parseFraction(opts.correlated, "--correlated") : 0;
   const seed = opts.seed !== undefined ? parseNonNegativeInt(opts.seed, "--seed") : 0;
   const samples = makeDataset(spec, count, fraction, makeRng(seed));
   const correlated = samples.filter((s) => s.correlated).length;
