@@ -275,7 +275,9 @@ taskOptions(
     .option("--show <n>", "list at most this many zeroed weights (default 20)")
     .option("--hist-k <list>", "the K values whose predicted-class histograms are shown (default: 0 and the K that best revives Acc O_PT at C_Te = 0)")
     .option("--test-samples <n>", "with --task: samples per fresh test set (default 1000)")
-    .option("--json", "print the results as one JSON object"),
+    .option("--json", "print the results as one JSON object")
+    .option("-o, --output <file>", "write the pruning curve: .svg, .png or .json (a raspc figure file); FILE-classes.EXT gets the predicted-class histogram")
+    .option("--save <run_dir>", "also add both figures to RUN_DIR/figures/ for raspc report"),
 ).action((model: string, opts: PruneOptions) => runCommand(async () => (await import("./commands/prune.js")).prune(model, opts)));
 
 taskOptions(
@@ -293,7 +295,9 @@ taskOptions(
     .option("--test-samples <n>", "held-out samples the accuracy is measured on (default 2000)")
     .option("--position <p>", "model position read (BOS = 0; default 2, the answer position)")
     .option("--correlated <c>", "fraction of the samples with the spurious correlation (default 0, the paper's C_Te = 0)")
-    .option("--json", "print the results as one JSON object"),
+    .option("--json", "print the results as one JSON object")
+    .option("-o, --output <file>", "write the figure (accuracy per block, one line per model, a panel per target): .svg, .png or .json")
+    .option("--save <run_dir>", "also add the figure to RUN_DIR/figures/ for raspc report"),
 ).action((models: string[], opts: ProbeOptions) => runCommand(async () => (await import("./commands/probe.js")).probe(models, opts)));
 
 program

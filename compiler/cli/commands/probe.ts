@@ -11,10 +11,10 @@ import { markdownTable } from "../../../runtime/experiment/tables.js";
 import type { TaskSpec } from "../../../runtime/tasks/data.js";
 import { MODEL_ANSWER_POSITION } from "../../../runtime/train/taskBatches.js";
 import { progressBar } from "../progress.js";
-import { parseIntList, parseNameList, parseNumber, taskSpecFor, type TaskArgs } from "./instrumentArgs.js";
+import { checkFigureArgs, parseIntList, parseNameList, parseNumber, taskSpecFor, writeFigures, type FigureArgs, type TaskArgs } from "./instrumentArgs.js";
 import { parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
 
-export interface ProbeOptions extends Omit<TaskArgs, "testSamples"> {
+export interface ProbeOptions extends Omit<TaskArgs, "testSamples">, FigureArgs {
   readonly target?: string;
   readonly iters?: string;
   readonly lr?: string;
@@ -100,6 +100,7 @@ function textReport(results: readonly ProbeResult[][], s: ProbeSettings, spec: T
 
 export async function probe(modelPaths: readonly string[], opts: ProbeOptions): Promise<number> {
   const s = parseSettings(opts);
+  checkFigureArgs(opts);
   const { models, spec } = loadModels(modelPaths, opts);
   const targets = parseNameList(opts.target ?? "pt,ft").map((name) => probeTarget(spec, name));
   if (targets.length === 0) throw new UsageError("--target: name at least one target");
@@ -113,10 +114,16 @@ export async function probe(modelPaths: readonly string[], opts: ProbeOptions): 
   }
   bar.finish();
   const seconds = (performance.now() - started) / 1000;
+  let written: string[] = [];
+  if (opts.output !== undefined || opts.save !== undefined) {
+    const { probeFigure } = await import("../../../runtime/instruments/probeFigures.js");
+    written = await writeFigures([{ figure: probeFigure(results, s), suffix: "probe" }], opts);
+  }
   if (opts.json) {
     process.stdout.write(JSON.stringify({ task: spec, settings: s, seconds, results: results.flat() }, null, 2) + "\n");
+    if (written.length > 0) process.stderr.write(written.join("\n") + "\n");
     return 0;
   }
-  process.stdout.write(textReport(results, s, spec, seconds));
+  process.stdout.write(textReport(results, s, spec, seconds) + (written.length > 0 ? `\n${written.join("\n")}\n` : ""));
   return 0;
 }

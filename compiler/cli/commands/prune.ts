@@ -1,9 +1,10 @@
 // `raspc prune MODEL_OR_RUN_DIR [--k 0,1,2,3,5,10] [--granularity weight|neuron] [--params ...]
 //   [--exclude ...] [--samples N] [--prune-on natural|C] [--seed S] [--experiment DIR | --task T ...]
-//   [--show N] [--hist-k K,...] [--json] [-o FILE] [--save DIR]`: Algorithm 3 of Jain et al. 2023
+//   [--show N] [--hist-k K,...] [--json] [-o FILE.svg|png|json] [--save RUN_DIR]`: Algorithm 3 of Jain et al. 2023
 // (runtime/instruments/prune.ts) on one model: one ranking by grad·weight of the O_PT loss, swept
 // over K, each pruned model scored on the lab's test sets beside the trivial baselines; then the
-// zeroed weights by what they connect, and the predicted classes after pruning.
+// zeroed weights by what they connect, and the predicted classes after pruning; -o writes the
+// pruning curve (and FILE-classes.EXT the predicted-class histogram), --save adds both to RUN_DIR/figures/.
 import { UsageError } from "../../language/diagnostics.js";
 import { loadHookedModel } from "../../../runtime/instruments/hookedModel.js";
 import { axisLabels, describeUnit, eligibleParams, pruneBatch, pruneCurve, saliencyRanking, unitCount, unitName, type Granularity, type PruneCurve } from "../../../runtime/instruments/prune.js";
@@ -12,10 +13,10 @@ import { ACC_HEAD, ACC_KEYS, markdownTable } from "../../../runtime/experiment/t
 import { formatHistogram, makeDataset, makeNaturalDataset } from "../../../runtime/tasks/data.js";
 import { makeRng } from "../../../runtime/random.js";
 import { progressBar } from "../progress.js";
-import { labTaskFor, parseIntList, parseNameList, parseNumber, type TaskArgs } from "./instrumentArgs.js";
+import { checkFigureArgs, labTaskFor, parseIntList, parseNameList, parseNumber, writeFigures, type FigureArgs, type TaskArgs } from "./instrumentArgs.js";
 import { parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
 
-export interface PruneOptions extends TaskArgs {
+export interface PruneOptions extends TaskArgs, FigureArgs {
   readonly k?: string;
   readonly granularity?: string;
   readonly params?: string;
@@ -111,6 +112,7 @@ function textReport(r: PruneReport, p: Parsed, zeroed: readonly string[]): strin
 
 export async function prune(modelPath: string, opts: PruneOptions): Promise<number> {
   const p = parseOptions(opts);
+  checkFigureArgs(opts);
   const m = loadHookedModel(modelPath);
   const lab = labTaskFor(modelPath, m, opts);
   const names = eligibleParams(m, p.granularity, p.include, p.exclude);
@@ -126,6 +128,15 @@ export async function prune(modelPath: string, opts: PruneOptions): Promise<numb
   const report: PruneReport = { curve, lab, eligible, histKs: p.histK ?? defaultHistKs(curve) };
   const labels = axisLabels(m);
   const shown = ranking.units.slice(0, Math.min(maxK, p.show));
+  let written: string[] = [];
+  if (opts.output !== undefined || opts.save !== undefined) {
+    const { pruneClassesFigure, pruneCurveFigure } = await import("../../../runtime/instruments/pruneFigures.js");
+    const figures = [
+      { figure: pruneCurveFigure(curve, lab.baselines, lab.source), suffix: "curve" },
+      { figure: pruneClassesFigure(curve, report.histKs), suffix: "classes" },
+    ];
+    written = await writeFigures(figures, opts);
+  }
   if (opts.json) {
     const json = {
       model: curve.model,
@@ -142,6 +153,7 @@ export async function prune(modelPath: string, opts: PruneOptions): Promise<numb
       zeroed: ranking.units.slice(0, maxK).map((u) => ({ ...u, name: describeUnit(labels, m, u, p.granularity) })),
     };
     process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+    if (written.length > 0) process.stderr.write(written.join("\n") + "\n");
     return 0;
   }
   const width = String(shown.length).length;
@@ -149,6 +161,6 @@ export async function prune(modelPath: string, opts: PruneOptions): Promise<numb
     const detail = u.weight === undefined ? "" : `  (w ${u.weight.toPrecision(3)}, ∂L/∂w ${u.grad!.toPrecision(3)})`;
     return `  ${String(i + 1).padStart(width)}. ${describeUnit(labels, m, u, p.granularity)}  saliency ${u.score.toPrecision(3)}${detail}`;
   });
-  process.stdout.write(textReport(report, p, zeroed));
+  process.stdout.write(textReport(report, p, zeroed) + (written.length > 0 ? `\n${written.join("\n")}\n` : ""));
   return 0;
 }
