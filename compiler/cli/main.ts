@@ -3,6 +3,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_USAGE, reportError } from "./report.js";
 import { RASPC_VERSION } from "../version.js";
+import type { PruneOptions } from "./commands/prune.js";
+import type { ProbeOptions } from "./commands/probe.js";
 
 const program = new Command();
 program
@@ -246,6 +248,57 @@ program
   .option("--resume", "continue the run folder from its checkpoint (ends bit-identical to an uninterrupted run)")
   .option("--force", "delete an existing run folder of that name and start again")
   .action((file: string, opts: { out: string; resume?: boolean; force?: boolean }) => runCommand(async () => (await import("./commands/train.js")).train(file, opts)));
+
+/** `--experiment DIR`, `--task T` and its spec options: which task an instrument scores a model on. */
+function taskOptions(c: Command): Command {
+  return c
+    .option("--experiment <dir>", "score on this sweep's test sets (a sweep folder or its experiment.json); default: the sweep the model's path lies in")
+    .option("--task <task>", "for a model outside a sweep: counter or max_identifier, scored on fresh test sets (C_Te = 0 and 1)")
+    .option("--o-pt <operand>", "with --task: the pretraining operand (default: counter a, max_identifier rank 5)")
+    .option("--o-ft <operand>", "with --task: the fine-tuning operand (default: counter b, max_identifier rank 7)")
+    .option("--q <q>", "with --task: the planted difference r(x; O_FT) - r(x; O_PT) (default: counter 1, max_identifier 3)")
+    .option("--length <n>", "with --task: tokens per sample (default 10)");
+}
+
+taskOptions(
+  program
+    .command("prune")
+    .description("Algorithm 3 of Jain et al. 2023: rank weights by grad·weight of the O_PT loss, zero the top K for each K, and score Acc O_PT / O_FT at C_Te = 0 and 1 beside the lab's baselines")
+    .argument("<model>", "a model file, or a fine-tuning run's folder (runs/<id>/, with final-model.json)")
+    .option("--k <list>", "the K values to sweep, comma-separated (default 0,1,2,3,5,10,20,50,100)")
+    .addOption(new Option("--granularity <g>", "prune single weights, or neurons (output units of a linear layer: columns of the [in, out] matrices, scores summed)").choices(["weight", "neuron"]).default("weight"))
+    .option("--params <list>", "the tensors that may be pruned, comma-separated, * as a wildcard (e.g. l0.w1,l*.w2; default: all)")
+    .option("--exclude <list>", "tensors never pruned, comma-separated, * as a wildcard (e.g. tok,pos,unembed)")
+    .option("--samples <n>", "samples of the O_PT task the gradient is taken on (default 512)")
+    .option("--prune-on <dist>", "their distribution: natural (the task's own, default) or a correlated fraction in [0, 1]")
+    .option("--seed <s>", "seed of those samples (default 0)")
+    .option("--show <n>", "list at most this many zeroed weights (default 20)")
+    .option("--hist-k <list>", "the K values whose predicted-class histograms are shown (default: 0 and the K that best revives Acc O_PT at C_Te = 0)")
+    .option("--test-samples <n>", "with --task: samples per fresh test set (default 1000)")
+    .option("--json", "print the results as one JSON object")
+    .option("-o, --output <file>", "write the pruning curve: .svg, .png or .json (a raspc figure file); FILE-classes.EXT gets the predicted-class histogram")
+    .option("--save <run_dir>", "also add both figures to RUN_DIR/figures/ for raspc report"),
+).action((model: string, opts: PruneOptions) => runCommand(async () => (await import("./commands/prune.js")).prune(model, opts)));
+
+taskOptions(
+  program
+    .command("probe")
+    .description("linear probes (Jain et al. 2023, fig. 10): train a linear readout of the embedding and of every block's residual stream to predict a target of the task, and print held-out accuracy per block beside the majority class")
+    .argument("<models...>", "model files or fine-tuning run folders, all of one task")
+    .option("--target <list>", "what to predict, comma-separated: count_a ... count_i (counter), rank_1 ... (max_identifier), pt / ft for the task's O_PT / O_FT (default pt,ft)")
+    .option("--iters <n>", "training iterations per probe (default 4000, the paper's)")
+    .option("--lr <x>", "learning rate (default 1e-3, the paper's)")
+    .option("--milestones <list>", "iterations at which the learning rate is multiplied by --gamma (default: 1/2, 3/4 and 7/8 of --iters, the paper's 2K, 3K, 3.5K of 4K)")
+    .option("--gamma <g>", "the learning rate's factor at each milestone (default 0.1)")
+    .option("--batch <n>", "fresh samples per iteration (default 96)")
+    .option("--seed <s>", "seed of the probes' data and initialisation (default 0)")
+    .option("--test-samples <n>", "held-out samples the accuracy is measured on (default 2000)")
+    .option("--position <p>", "model position read (BOS = 0; default 2, the answer position)")
+    .option("--correlated <c>", "fraction of the samples with the spurious correlation (default 0, the paper's C_Te = 0)")
+    .option("--json", "print the results as one JSON object")
+    .option("-o, --output <file>", "write the figure (accuracy per block, one line per model, a panel per target): .svg, .png or .json")
+    .option("--save <run_dir>", "also add the figure to RUN_DIR/figures/ for raspc report"),
+).action((models: string[], opts: ProbeOptions) => runCommand(async () => (await import("./commands/probe.js")).probe(models, opts)));
 
 program
   .command("attn")

@@ -83,6 +83,8 @@ interface LineCommon {
   readonly colors?: readonly string[];
   /** Mark every point (default: when no series has more than 30). */
   readonly points?: boolean;
+  /** x = 0, 1, ... shown by these names (probed streams: "embed", "block 0", ...) instead of numbers. */
+  readonly xNames?: readonly string[];
   readonly width?: number;
   readonly height?: number;
 }
@@ -265,7 +267,8 @@ export function lineChart(o: LineChartOptions): VegaLiteSpec {
   // A log axis's own ticks crowd (1 2 4 6 8 10 12 ...); few distinct x's are ticked where they are.
   const distinctX = [...new Set(xs)].sort((a, b) => a - b);
   const logAxis = distinctX.length <= 12 ? { values: distinctX, labelOverlap: true } : { labelOverlap: true };
-  const x = { field: "x", type: "quantitative", title: o.xLabel, ...(o.logX ? { scale: logScale(xs), axis: logAxis } : {}) };
+  const named = o.xNames ? { axis: { values: o.xNames.map((_, i) => i), labelExpr: labelLookup(o.xNames), grid: true } } : {};
+  const x = { field: "x", type: "quantitative", title: o.xLabel, ...(o.logX ? { scale: logScale(xs), axis: logAxis } : named) };
   const yScale: Json = { ...(o.logY ? logScale(ys) : {}), ...(o.yDomain ? { domain: [...o.yDomain] } : { zero: false }) };
   const line = {
     transform: [{ filter: "datum.kind === 'line'" }],

@@ -111,6 +111,14 @@ describe("lineChart", () => {
     expect(spec).toContain('"values":[1,10,100]');
   });
 
+  it("xNames label x = 0, 1, ... by name, one tick each", async () => {
+    const spec = lineChart({ series: [{ name: "pt", points: [0, 1, 2].map((x) => ({ x, y: 50 })) }], xNames: ["embed", "block 0", "block 1"], xLabel: "stream", yLabel: "y", title: "t" });
+    expect(compileSpec(spec).warnings).toEqual([]);
+    const labels = texts(await renderSvg(spec));
+    expect(labels).toEqual(expect.arrayContaining(["embed", "block 0", "block 1"]));
+    expect(labels).not.toContain("0.5");
+  });
+
   it("small multiples: one panel per name, with each panel's own baselines", async () => {
     const spec = lineChart({
       xLabel: "step",

@@ -25,7 +25,8 @@ function parseInteger(text: string, name: string): number {
   return x;
 }
 
-export function data(task: string, opts: DataOptions): number {
+/** The task spec `--o-pt`, `--o-ft`, `--q` and `--length` describe (DEFAULT_SPECS where absent); one line if it cannot be sampled. */
+export function taskSpecFromOptions(task: string, opts: Pick<DataOptions, "oPt" | "oFt" | "q" | "length">): TaskSpec {
   if (task !== "counter" && task !== "max_identifier") throw new UsageError(`unknown task "${task}"; the tasks are counter and max_identifier`);
   const base = DEFAULT_SPECS[task as TaskName];
   const operand = (text: string | undefined, fallback: string | number, name: string) =>
@@ -39,6 +40,11 @@ export function data(task: string, opts: DataOptions): number {
   };
   const problem = specProblem(spec);
   if (problem) throw new UsageError(problem);
+  return spec;
+}
+
+export function data(task: string, opts: DataOptions): number {
+  const spec = taskSpecFromOptions(task, opts);
   const count = opts.count !== undefined ? parsePositiveInt(opts.count, "--count") : 1000;
   const fraction = opts.correlated !== undefined ? parseFraction(opts.correlated, "--correlated") : 0;
   const seed = opts.seed !== undefined ? parseNonNegativeInt(opts.seed, "--seed") : 0;
