@@ -248,6 +248,13 @@ program
   .action((file: string, opts: { out: string; resume?: boolean; force?: boolean }) => runCommand(async () => (await import("./commands/train.js")).train(file, opts)));
 
 program
+  .command("report")
+  .description("write one self-contained HTML page (inline SVG, no script, nothing fetched) for a run, a sweep, or a folder of figures: learning curves, the lab's tables with their baselines, what each run computes, and every figure under figures/")
+  .argument("<run_dir>", "a sweep folder (runs/NAME), one of its runs (runs/NAME/runs/ID), a pretraining run folder, or a folder with figures/*.json")
+  .option("-o, --output <out.html>", "where to write the page (default RUN_DIR/report.html)")
+  .action((dir: string, opts: { output?: string }) => runCommand(async () => (await import("./commands/report.js")).report(dir, opts)));
+
+program
   .command("fuzz")
   .description("differential fuzzing: generate programs, compile them, and compare every engine with the interpreter")
   .option("--programs <n>", "how many programs to generate (default 100)")

@@ -127,7 +127,7 @@ export async function bundleCli(outdir: string): Promise<string> {
     platform: "node",
     target: "node20",
     outdir,
-    external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*"],
+    external: ["onnxruntime-node", "onnx-proto", "protobufjs", "@tensorflow/*", "vega", "vega-lite", "@resvg/*"],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: "error",
   });
