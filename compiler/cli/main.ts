@@ -154,6 +154,26 @@ program
   );
 
 program
+  .command("readback")
+  .description("s-op read-back: per layer and per s-op, how often a (fine-tuned) compiled model's residual stream still holds the values the interpreter computes")
+  .argument("<models...>", "model files (raspc compile's output, a run's final-model.json) or fine-tuning run folders")
+  .option("--base <model.json>", "read against this compiled model's plan and program (same residual layout), e.g. a sweep's models/ft.json; default: each model's own")
+  .option("--samples <n>", "inputs to read back on (default 500)")
+  .option("--seed <s>", "seed of the inputs (default 0)")
+  .option("--length <n>", "tokens per input (default: the sweep's task length, else the model's max length)")
+  .option("--correlated <c>", "for models in a sweep: draw the task's inputs with this fraction carrying the planted correlation (default: its natural distribution)")
+  .option("--position <p>", "compare at this input position only (0 = the first token; the lab's answer position is 1); default every position")
+  .addOption(setOption())
+  .option("--sublayers", "also read after each layer's attention (where the layer has an MLP too)")
+  .option("--tolerance <t>", "numerical s-ops: match within T (default: half the smallest gap between the s-op's compiled values)")
+  .option("--json", "print the counts behind every percentage as JSON")
+  .option("-o, --output <file>", "write the heatmap figure: .svg, .png or .json (Vega-Lite)")
+  .option("--save <dir>", "add the heatmap to DIR/figures/ for raspc report")
+  .action((models: string[], opts: { base?: string; samples?: string; seed?: string; length?: string; correlated?: string; position?: string; set: string[]; sublayers?: boolean; tolerance?: string; json?: boolean; output?: string; save?: string }) =>
+    runCommand(async () => (await import("./commands/readback.js")).readbackCommand(models, opts)),
+  );
+
+program
   .command("export-checkpoint")
   .description("turn a training checkpoint into a model file (as every run's final-model.json), for exec, inspect, verify --model and export")
   .argument("<checkpoint>", "a run's checkpoint.json")

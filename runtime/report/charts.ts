@@ -187,8 +187,8 @@ function heatmapPanel(o: HeatmapCommon, panel: HeatmapPanel, color: Json, cell: 
   const domain = color.domain as number[];
   const dark = 0.6 * Math.max(...domain.map(Math.abs));
   const text = {
-    // An empty cell (no value: a layer without an MLP in a patching grid) prints nothing, not "null".
-    transform: [{ filter: "datum.v !== null" }],
+    // A missing value (NaN, null) is a blank cell, not the word "null".
+    transform: [{ filter: "isValid(datum.v)" }],
     mark: { type: "text", fontSize: Math.max(6, Math.min(9, cell * 0.3)) },
     encoding: {
       x: { field: "c", type: "ordinal" },

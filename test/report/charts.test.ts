@@ -76,6 +76,15 @@ describe("heatmap", () => {
     expect(count(svg, 'class="mark-rect role-legend-gradient"')).toBe(1);
   });
 
+  it("a missing value (NaN) is a blank cell: no printed value, no 'null'", async () => {
+    const spec = heatmap({ rows: ["q"], cols: ["x", "y"], values: [[NaN, 42]], rowLabel: "r", colLabel: "c", colorLabel: "v", title: "t", showValues: ".0f" });
+    expect(compileSpec(spec).warnings).toEqual([]);
+    const t = texts(await renderSvg(spec));
+    expect(t).toContain("42");
+    expect(t).not.toContain("null");
+    expect(t).not.toContain("NaN");
+  });
+
   it("labels that need escaping reach the picture as written", async () => {
     const svg = await renderSvg(heatmap({ rows: ['a"b', "<x>"], cols: ["\\", "it's"], values: [[1, 2], [3, 4]], rowLabel: "r", colLabel: "c", colorLabel: "v", title: "t" }));
     expect(texts(svg)).toEqual(expect.arrayContaining(['a"b', "&lt;x&gt;", "\\", "it's"]));
