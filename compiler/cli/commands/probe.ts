@@ -11,7 +11,7 @@ import { markdownTable } from "../../../runtime/experiment/tables.js";
 import type { TaskSpec } from "../../../runtime/tasks/data.js";
 import { MODEL_ANSWER_POSITION } from "../../../runtime/train/taskBatches.js";
 import { progressBar } from "../progress.js";
-import { checkFigureArgs, parseIntList, parseNameList, parseNumber, taskSpecFor, writeFigures, type FigureArgs, type TaskArgs } from "./instrumentArgs.js";
+import { checkFigureArgs, parseIntList, parseNameList, parseNumber, taskSpecFor, writeFigures, type FigureArgs, type TaskArgs } from "./labArgs.js";
 import { parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
 
 export interface ProbeOptions extends Omit<TaskArgs, "testSamples">, FigureArgs {

@@ -13,7 +13,7 @@ import { ACC_HEAD, ACC_KEYS, markdownTable } from "../../../runtime/experiment/t
 import { formatHistogram, makeDataset, makeNaturalDataset } from "../../../runtime/tasks/data.js";
 import { makeRng } from "../../../runtime/random.js";
 import { progressBar } from "../progress.js";
-import { checkFigureArgs, labTaskFor, parseIntList, parseNameList, parseNumber, writeFigures, type FigureArgs, type TaskArgs } from "./instrumentArgs.js";
+import { checkFigureArgs, labTaskFor, parseIntList, parseNameList, parseNumber, writeFigures, type FigureArgs, type TaskArgs } from "./labArgs.js";
 import { parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
 
 export interface PruneOptions extends TaskArgs, FigureArgs {
