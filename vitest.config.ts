@@ -12,6 +12,8 @@ const integration = [
   "test/train/loop.test.ts",
   "test/train/maxIdentifier.test.ts",
   "test/pretrain/**/*.test.ts",
+  // Headless Chromium on a report page, where it is installed (skipped otherwise).
+  "test/report/chromium.test.ts",
   // These spawn the built CLI (or a node process on dist/) for what only a process shows: devices
   // and FIFOs, killed parents and locks, configs refused before writing, signals during writes.
   "test/common/boundedRead.test.ts",

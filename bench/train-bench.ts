@@ -15,7 +15,7 @@
 // Each figure is the median over N timed steps (default 30) after 3 warm-up steps. Prints Markdown.
 // Debian's python3-torch uses whatever libblas.so.3 is selected: with the reference BLAS it is ~30x
 // slower than with OpenBLAS (apt-get install libopenblas0-pthread), so compare only with OpenBLAS.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { compileFile } from "../compiler/compileFile.js";
 import { makeRng } from "../runtime/random.js";
@@ -29,7 +29,7 @@ import { createOrtTrainer } from "../runtime/train/ortTrainer.js";
 import { createTfjsTrainer } from "../runtime/train/tfjsTrainer.js";
 import { geometryOf, layerWidths, paramsOf, randomParams, tensorSpecs, type Geometry, type Params } from "../runtime/train/params.js";
 import { zerosLike, type TrainBatch, type Trainer } from "../runtime/train/trainer.js";
-import { median, numberArg } from "./stats.js";
+import { findTorchPython, gptTrainingFlops, median, numberArg } from "./stats.js";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const BATCH = 96;
@@ -97,14 +97,6 @@ async function timeTrainer(t: Trainer, batch: TrainBatch, steps: number): Promis
   return { ms: median(ts), firstLoss };
 }
 
-function findTorch(): string | null {
-  for (const py of ["python3", "/usr/bin/python3"]) {
-    const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore" });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-
 interface Row {
   readonly engine: string;
   readonly ms: number;
@@ -112,7 +104,7 @@ interface Row {
 }
 
 const benchStart = performance.now();
-const python = findTorch();
+const python = findTorchPython();
 const cases = ONLY === "gpt" ? [] : [counterCase(10), counterCase(5), syntheticCase(64, 16), syntheticCase(256, 16), syntheticCase(256, 48)];
 let peak: number | null = null;
 const lines: string[] = [
@@ -167,13 +159,6 @@ interface GptCase {
   readonly name: string;
   readonly config: GptConfig;
   readonly seqLen: number;
-}
-
-/** Matmul FLOPs of one gpt training step: 3 × the forward pass (dense layers, full T×T attention, lm_head). */
-function gptFlops(c: GptConfig, B: number, T: number): number {
-  const N = B * T;
-  const forward = 2 * N * 12 * c.nLayer * c.nEmbd * c.nEmbd + 4 * B * c.nLayer * T * T * c.nEmbd + 2 * N * c.nEmbd * c.vocabSize;
-  return 3 * forward;
 }
 
 const gptCases: GptCase[] =
@@ -235,7 +220,7 @@ for (const c of gptCases) {
     rows.push({ engine: `PyTorch ${out.torch}, 1 thread`, ms: out.threads1, loss: out.loss }, { engine: `PyTorch ${out.torch}, 2 threads`, ms: out.threads2, loss: out.loss });
     torchBest = Math.min(out.threads1, out.threads2);
   }
-  const flops = gptFlops(c.config, BATCH, T);
+  const flops = gptTrainingFlops(c.config, BATCH, T);
   for (const r of rows) {
     const ratio = torchBest !== null && r.engine.startsWith("ORT") ? `${(torchBest / r.ms).toFixed(2)}x` : "";
     const ofPeak = peak !== null ? ` (${((100 * flops) / r.ms / 1e6 / peak).toFixed(0)}% of peak)` : "";

@@ -16,7 +16,7 @@ import { encodingsOf } from "../compiler/passes/valueSets.js";
 import { atomEquals, formatAtom, type Atom } from "../compiler/rasp/values.js";
 import { type FloatArray, type ForwardResult } from "./forward/outputs.js";
 import { hookNames } from "../compiler/model/hooks.js";
-import { embeddedResidual } from "./forward/trace.js";
+import { embeddedResidual, entryWritten } from "./forward/trace.js";
 import { batchSizeFor, type ModelRunner } from "./forward/runModel.js";
 import { makeTokenizer } from "./forward/tokenize.js";
 
@@ -114,7 +114,7 @@ export function firstDeparture(
     const resid = layer < 0 ? embeddedResidual(model, hooks) : hooks.get(hookNames.residPost(layer));
     if (!resid) continue;
     for (const { entry, node } of plan) {
-      if (entry.layer > layer) continue;
+      if (!entryWritten(entry, layer < 0 ? { layer: -1 } : { layer, after: "mlp" })) continue;
       const vals = values.get(node.id) as Atom[] | undefined;
       if (!vals) continue;
       for (let i = 0; i < n; i++) {

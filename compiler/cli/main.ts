@@ -19,6 +19,8 @@ import type { ReplOptions } from "./commands/repl.js";
 import type { RunOptions } from "./commands/run.js";
 import type { TrainOptions } from "./commands/train.js";
 import type { VerifyCommandOptions } from "./commands/verify.js";
+import type { PruneOptions } from "./commands/prune.js";
+import type { ProbeOptions } from "./commands/probe.js";
 
 const program = new Command();
 program
@@ -163,6 +165,26 @@ program
   );
 
 program
+  .command("readback")
+  .description("s-op read-back: per layer and per s-op, how often a (fine-tuned) compiled model's residual stream still holds the values the interpreter computes")
+  .argument("<models...>", "model files (raspc compile's output, a run's final-model.json) or fine-tuning run folders")
+  .option("--base <model.json>", "read against this compiled model's plan and program (same residual layout), e.g. a sweep's models/ft.json; default: each model's own")
+  .option("--samples <n>", "inputs to read back on (default 500)")
+  .option("--seed <s>", "seed of the inputs (default 0)")
+  .option("--length <n>", "tokens per input (default: the sweep's task length, else the model's max length)")
+  .option("--correlated <c>", "for models in a sweep: draw the task's inputs with this fraction carrying the planted correlation (default: its natural distribution)")
+  .option("--position <p>", "compare at this input position only (0 = the first token; the lab's answer position is 1); default every position")
+  .addOption(setOption())
+  .option("--sublayers", "also read after each layer's attention (where the layer has an MLP too)")
+  .option("--tolerance <t>", "numerical s-ops: match within T (default: half the smallest gap between the s-op's compiled values)")
+  .option("--json", "print the counts behind every percentage as JSON")
+  .option("-o, --output <file>", "write the heatmap figure: .svg, .png or .json (Vega-Lite)")
+  .option("--save <dir>", "add the heatmap to DIR/figures/ for raspc report")
+  .action((models: string[], opts: { base?: string; samples?: string; seed?: string; length?: string; correlated?: string; position?: string; set: string[]; sublayers?: boolean; tolerance?: string; json?: boolean; output?: string; save?: string }) =>
+    runCommand(async () => (await import("./commands/readback.js")).readbackCommand(models, opts)),
+  );
+
+program
   .command("export-checkpoint")
   .description("turn a training checkpoint into a model file (as every run's final-model.json), for exec, inspect, verify --model and export")
   .argument("<checkpoint>", "a run's checkpoint.json")
@@ -257,6 +279,117 @@ program
   .option("--resume", "continue the run folder from its checkpoint (ends bit-identical to an uninterrupted run)")
   .option("--force", "delete an existing run folder of that name and start again")
   .action((file: string, opts: TrainOptions) => runCommand(async () => (await import("./commands/train.js")).train(file, opts)));
+
+/** `--experiment DIR`, `--task T` and its spec options: which task an instrument scores a model on. */
+function taskOptions(c: Command): Command {
+  return c
+    .option("--experiment <dir>", "score on this sweep's test sets (a sweep folder or its experiment.json); default: the sweep the model's path lies in")
+    .option("--task <task>", "for a model outside a sweep: counter or max_identifier, scored on fresh test sets (C_Te = 0 and 1)")
+    .option("--o-pt <operand>", "with --task: the pretraining operand (default: counter a, max_identifier rank 5)")
+    .option("--o-ft <operand>", "with --task: the fine-tuning operand (default: counter b, max_identifier rank 7)")
+    .option("--q <q>", "with --task: the planted difference r(x; O_FT) - r(x; O_PT) (default: counter 1, max_identifier 3)")
+    .option("--length <n>", "with --task: tokens per sample (default 10)");
+}
+
+taskOptions(
+  program
+    .command("prune")
+    .description("Algorithm 3 of Jain et al. 2023: rank weights by grad·weight of the O_PT loss, zero the top K for each K, and score Acc O_PT / O_FT at C_Te = 0 and 1 beside the lab's baselines")
+    .argument("<model>", "a model file, or a fine-tuning run's folder (runs/<id>/, with final-model.json)")
+    .option("--k <list>", "the K values to sweep, comma-separated (default 0,1,2,3,5,10,20,50,100)")
+    .addOption(new Option("--granularity <g>", "prune single weights, or neurons (output units of a linear layer: columns of the [in, out] matrices, scores summed)").choices(["weight", "neuron"]).default("weight"))
+    .option("--params <list>", "the tensors that may be pruned, comma-separated, * as a wildcard (e.g. l0.w1,l*.w2; default: all)")
+    .option("--exclude <list>", "tensors never pruned, comma-separated, * as a wildcard (e.g. tok,pos,unembed)")
+    .option("--samples <n>", "samples of the O_PT task the gradient is taken on (default 512)")
+    .option("--prune-on <dist>", "their distribution: natural (the task's own, default) or a correlated fraction in [0, 1]")
+    .option("--seed <s>", "seed of those samples (default 0)")
+    .option("--show <n>", "list at most this many zeroed weights (default 20)")
+    .option("--hist-k <list>", "the K values whose predicted-class histograms are shown (default: 0 and the K that best revives Acc O_PT at C_Te = 0)")
+    .option("--test-samples <n>", "with --task: samples per fresh test set (default 1000)")
+    .option("--json", "print the results as one JSON object")
+    .option("-o, --output <file>", "write the pruning curve: .svg, .png or .json (a raspc figure file); FILE-classes.EXT gets the predicted-class histogram")
+    .option("--save <run_dir>", "also add both figures to RUN_DIR/figures/ for raspc report"),
+).action((model: string, opts: PruneOptions) => runCommand(async () => (await import("./commands/prune.js")).prune(model, opts)));
+
+taskOptions(
+  program
+    .command("probe")
+    .description("linear probes (Jain et al. 2023, fig. 10): train a linear readout of the embedding and of every block's residual stream to predict a target of the task, and print held-out accuracy per block beside the majority class")
+    .argument("<models...>", "model files or fine-tuning run folders, all of one task")
+    .option("--target <list>", "what to predict, comma-separated: count_a ... count_i (counter), rank_1 ... (max_identifier), pt / ft for the task's O_PT / O_FT (default pt,ft)")
+    .option("--iters <n>", "training iterations per probe (default 4000, the paper's)")
+    .option("--lr <x>", "learning rate (default 1e-3, the paper's)")
+    .option("--milestones <list>", "iterations at which the learning rate is multiplied by --gamma (default: 1/2, 3/4 and 7/8 of --iters, the paper's 2K, 3K, 3.5K of 4K)")
+    .option("--gamma <g>", "the learning rate's factor at each milestone (default 0.1)")
+    .option("--batch <n>", "fresh samples per iteration (default 96)")
+    .option("--seed <s>", "seed of the probes' data and initialisation (default 0)")
+    .option("--test-samples <n>", "held-out samples the accuracy is measured on (default 2000)")
+    .option("--position <p>", "model position read (BOS = 0; default 2, the answer position)")
+    .option("--correlated <c>", "fraction of the samples with the spurious correlation (default 0, the paper's C_Te = 0)")
+    .option("--json", "print the results as one JSON object")
+    .option("-o, --output <file>", "write the figure (accuracy per block, one line per model, a panel per target): .svg, .png or .json")
+    .option("--save <run_dir>", "also add the figure to RUN_DIR/figures/ for raspc report"),
+).action((models: string[], opts: ProbeOptions) => runCommand(async () => (await import("./commands/probe.js")).probe(models, opts)));
+
+program
+  .command("attn")
+  .description("attention maps (or, with --mlp, MLP activations) of compiled and fine-tuned models on one input, side by side; prints where each head's attention goes")
+  .argument("<models...>", "model files or fine-tuning run folders (e.g. SWEEP/models/pt.json SWEEP/runs/FT-lr1e-4-c1-s0)")
+  .option("--input <json>", 'the input, a JSON array of tokens, e.g. \'["a","b","a"]\'')
+  .option("--sample <n>", "instead of --input: sample N (0-based, below 1000) of the models' task, as raspc data TASK --count 1000 draws it")
+  .option("--seed <s>", "seed of the task samples --sample picks from (default 0)")
+  .option("--correlated <c>", "fraction of those samples with the spurious correlation, in [0, 1] (default 0)")
+  .option("--task <name>", "counter or max_identifier, for models whose folder does not record their task")
+  .option("--layer <list>", "only these layers, e.g. 0 or 0,1")
+  .option("--head <list>", "only these heads of each layer, e.g. 0")
+  .option("--queries <a:b>", "query rows shown: positions A..B-1 (BOS is 0)")
+  .option("--keys <a:b>", "key columns drawn (and, with --mlp, positions): positions A..B-1")
+  .option("--top <k>", "keys listed per query row (default 3)")
+  .option("--mlp", "MLP activation maps (hidden units × positions, after the ReLU) instead of attention")
+  .option("--units <a:b>", "with --mlp: hidden units A..B-1")
+  .option("--json", "print the maps and summaries as one JSON object")
+  .option("-o, --output <file>", "write the figure: .svg, .png or .json (a figure file for raspc report)")
+  .option("--save <run_dir>", "add the figure(s) to RUN_DIR/figures/ for raspc report")
+  .action((models: string[], opts: Record<string, string | boolean | undefined>) => runCommand(async () => (await import("./commands/attn.js")).attn(models, opts)));
+
+program
+  .command("patch")
+  .description("activation patching: between a clean and a corrupted input of one model (--clean/--corrupt), or another model's heads and MLPs run inside MODEL on the same inputs (--from, CMAP); per-component effect on the O_FT − O_PT logit difference")
+  .argument("<model>", "the model whose run is patched (a model file or a fine-tuning run folder)")
+  .option("--clean <json>", "patching between inputs: the clean input, a JSON array of tokens")
+  .option("--corrupt <json>", "patching between inputs: the corrupted input, of the same length")
+  .option("--direction <d>", "denoise: clean activations into the corrupted run (default); noise: corrupted into the clean run")
+  .option("--from <donor>", "cross-model patching: the model whose activations are patched in (repeatable, one table each)", (v: string, acc: string[] = []) => [...acc, v])
+  .option("--input <json>", "cross-model patching on this one input")
+  .option("--sample <n>", "cross-model patching on sample N (0-based, below 1000) of the task, as raspc data TASK --count 1000 draws it")
+  .option("--batch <n>", "cross-model patching averaged over N samples of the task (default 200)")
+  .option("--seed <s>", "seed of the task samples (default 0)")
+  .option("--correlated <c>", "fraction of the task samples with the spurious correlation, in [0, 1] (default 0)")
+  .option("--task <name>", "counter or max_identifier, for models whose folder does not record their task")
+  .option("--part <list>", "what of a head is patched: pattern, z (its hook_z columns, read by the recipient's W_O), out (z·W_O as the donor computes it); comma-separated (default pattern,out)")
+  .option("--metric <m>", "ft-pt: logit[O_FT answer] − logit[O_PT answer] (default with a task); answers: logit[donor run's answer] − logit[recipient run's answer]")
+  .option("--json", "print the numbers as JSON (one object per donor)")
+  .option("-o, --output <file>", "write the figure: .svg, .png or .json (a figure file for raspc report)")
+  .option("--save <run_dir>", "add the figure(s) to RUN_DIR/figures/ for raspc report")
+  .action((model: string, opts: Record<string, string | string[] | boolean | undefined>) => runCommand(async () => (await import("./commands/patch.js")).patch(model, opts)));
+
+program
+  .command("diff")
+  .description("weight-change map: the norm of Δ = CHANGED − BASE per parameter matrix and per named residual direction, and the directions that moved most")
+  .argument("<base>", "the model the changes are measured from (e.g. SWEEP/models/pt.json)")
+  .argument("<changed...>", "models of the same geometry (e.g. fine-tuning run folders)")
+  .option("--top <n>", "residual directions listed (default 10)")
+  .option("--json", "print the numbers as JSON (one object per changed model)")
+  .option("-o, --output <file>", "write the direction × matrix heatmap (.svg, .png or .json); the per-matrix bars go beside it as FILE.matrices.EXT")
+  .option("--save <run_dir>", "add both figures to RUN_DIR/figures/ for raspc report")
+  .action((base: string, changed: string[], opts: { top?: string; json?: boolean; output?: string; save?: string }) => runCommand(async () => (await import("./commands/diff.js")).diff(base, changed, opts)));
+
+program
+  .command("report")
+  .description("write one self-contained HTML page (inline SVG, no script, nothing fetched) for a run, a sweep, or a folder of figures: learning curves, the lab's tables with their baselines, what each run computes, and every figure under figures/")
+  .argument("<run_dir>", "a sweep folder (runs/NAME), one of its runs (runs/NAME/runs/ID), a pretraining run folder, or a folder with figures/*.json")
+  .option("-o, --output <out.html>", "where to write the page (default RUN_DIR/report.html)")
+  .action((dir: string, opts: { output?: string }) => runCommand(async () => (await import("./commands/report.js")).report(dir, opts)));
 
 program
   .command("fuzz")

@@ -166,9 +166,17 @@ const RULES: Record<string, Rule> = {
     const axis = (n.attrs.axis as { i: number }).i;
     return g.split(dy, axis, n.inputs.map((t) => t.shape[axis]!));
   },
+  // The rows' gradients are summed into the table as one-hotᵀ · dy, a Gemm, not a ScatterND with
+  // reduction "add": ORT's CPU ScatterND splits the updates across threads and adds without atomics,
+  // so with more than one thread repeated token ids lose additions (bench/scatternd-race.ts).
   Gather: (g, n, dy) => {
     const [table, indices] = n.inputs as [Tensor, Tensor];
-    return [g.scatterAddRows(g.filled(table.shape, 0), indices, dy), null];
+    const rows = table.shape[0]!;
+    const count = sizeOfShape(indices.shape);
+    const width = sizeOfShape(table.shape.slice(1));
+    const classes = g.constant(Array.from({ length: rows }, (_, i) => i), [1, rows], "int64");
+    const onehot = g.cast(g.equal(g.reshape(indices, [count, 1]), classes), g.float);
+    return [g.reshape(g.matmul(g.transpose(onehot, [1, 0]), g.reshape(dy, [count, width])), table.shape), null];
   },
   Where: (g, n, dy) => {
     const [cond, a, b] = n.inputs as [Tensor, Tensor, Tensor];

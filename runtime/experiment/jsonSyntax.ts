@@ -3,7 +3,7 @@
 // itself; the caller turns its offset into file:line:col. It is also stricter than JSON.parse in one
 // way: a key given twice in one object is an error (JSON.parse keeps the last silently, so a config
 // with two "ft" sections would run with half of what its author wrote). readJsonConfig is the one
-// way every config (experiment, pretraining, PCFG task) is read: bounded, located, strict.
+// way every config (experiment, pretraining, PCFG task) and figure file is read: bounded, located, strict.
 import { readBoundedText } from "../../compiler/common/boundedRead.js";
 import { rangeAt, UsageError } from "../../compiler/language/diagnostics.js";
 
@@ -12,11 +12,11 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /**
  * Reads a JSON config a user named (`kind` says what it is, e.g. "an experiment config"): refused
- * unless a regular file under 1 MiB, and every syntax error or repeated key is one UsageError at
- * file:line:col.
+ * unless a regular file under `maxBytes` (1 MiB; figure files with their data get more), and every
+ * syntax error or repeated key is one UsageError at file:line:col.
  */
-export function readJsonConfig(file: string, kind: string): unknown {
-  const text = readBoundedText(file, kind, MAX_CONFIG_BYTES);
+export function readJsonConfig(file: string, kind: string, maxBytes = MAX_CONFIG_BYTES): unknown {
+  const text = readBoundedText(file, kind, maxBytes);
   // The scanner runs on valid JSON too: it alone refuses a key given twice.
   const found = jsonSyntaxError(text);
   if (found !== null) {

@@ -90,10 +90,11 @@ export function sweepCsv(results: readonly RunResult[], baselines: readonly Base
   return [CSV_COLUMNS.join(","), ...rows, ...baselineRows].join("\n") + "\n";
 }
 
-const ACC_HEAD = ["C_Te=1 Acc O_PT", "C_Te=1 Acc O_FT", "C_Te=0 Acc O_PT", "C_Te=0 Acc O_FT"];
-const ACC_KEYS = ["ptC1", "ftC1", "ptC0", "ftC0"] as const;
+export const ACC_HEAD = ["C_Te=1 Acc O_PT", "C_Te=1 Acc O_FT", "C_Te=0 Acc O_PT", "C_Te=0 Acc O_FT"];
+export const ACC_KEYS = ["ptC1", "ftC1", "ptC0", "ftC0"] as const;
 
-function table(head: string[], rows: string[][]): string {
+/** A Markdown pipe table. */
+export function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
   return lines.join("\n");
 }
@@ -180,7 +181,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
     if (mixing) out.push("PT mix: the share of each FT batch that is pretraining data (natural samples, O_PT labels).", "");
     const lead = (g: CellGroup) => [formatNumber(g.run.learningRate), String(g.run.cTrain), ...(mixing ? [String(g.run.ptMix)] : [])];
     out.push(
-      table(
+      markdownTable(
         ["LR", "C_Tr", ...(mixing ? ["PT mix"] : []), ...ACC_HEAD, "step 0: C_Te=0 Acc O_PT", "to 90% O_FT", ...CLIP_HEAD, "note"],
         [...ft.map((g) => [...lead(g), ...accCells(g).slice(0, 4), formatPercentSpread(summaries(g).map((s) => s.initial.acc.ptC0)), reached(g, 90), ...clipCells(g), noteOf(g)]), ...baselineRows(base, mixing ? 3 : 2, 5)],
       ),
@@ -190,7 +191,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
   const reft = byCell(results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "FT"));
   const sourceCTr = (g: CellGroup) => `${g.run.source!.cTrain}${g.run.source!.ptMix !== 0 ? ` (PT mix ${g.run.source!.ptMix})` : ""}`;
   const reftTable = (rows: readonly CellGroup[]) =>
-    table(
+    markdownTable(
       ["reFT LR", "FT LR", "FT C_Tr", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", ...CLIP_HEAD, "note"],
       [...rows.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate), sourceCTr(g)])), ...baselineRows(base, 3, 5)],
     );
@@ -210,10 +211,10 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
   const randReft = byCell(results.filter((r) => r.run.protocol === "reFT" && r.run.source?.protocol === "randFT"));
   if (rand.length > 0) {
     out.push("", "## randFT (appendix G.4): fine-tuned to answer wrongly, then reverse fine-tuned", "");
-    out.push(table(["LR", ...ACC_HEAD, ...CLIP_HEAD, "note"], [...rand.map((g) => [formatNumber(g.run.learningRate), ...accCells(g).slice(0, 4), ...clipCells(g), noteOf(g)]), ...baselineRows(base, 1, 3)]));
+    out.push(markdownTable(["LR", ...ACC_HEAD, ...CLIP_HEAD, "note"], [...rand.map((g) => [formatNumber(g.run.learningRate), ...accCells(g).slice(0, 4), ...clipCells(g), noteOf(g)]), ...baselineRows(base, 1, 3)]));
     if (randReft.length > 0) {
       out.push("");
-      out.push(table(["reFT LR", "randFT LR", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", ...CLIP_HEAD, "note"], [...randReft.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate)])), ...baselineRows(base, 2, 5)]));
+      out.push(markdownTable(["reFT LR", "randFT LR", ...ACC_HEAD, "to 90% O_PT", "to 100% O_PT", ...CLIP_HEAD, "note"], [...randReft.map((g) => reftRow(g, [formatNumber(g.run.learningRate), formatNumber(g.run.source!.learningRate)])), ...baselineRows(base, 2, 5)]));
     }
   }
   const scr = byCell(results.filter((r) => r.run.protocol === "ScrFT"));
@@ -230,7 +231,7 @@ export function sweepMarkdown(results: readonly RunResult[], ctx: TableContext):
       return formatReached(rs.map((r) => held(r, level)), rs.length);
     };
     out.push(
-      table(
+      markdownTable(
         ["LR", ...groups.flatMap((g) => [`${g.title}: to 90%`, "to 100%"])],
         lrs.map((lr) => [
           formatNumber(lr),
@@ -265,6 +266,6 @@ function computesSection(results: readonly RunResult[], ctx: TableContext): stri
     "",
     "True answer's class → the model's answers (most frequent first; shares under 10% left out). Counter's classes are counts; Max-identifier's are ranks among the input's tokens. Each run folder's confusion.md has the full matrices.",
     "",
-    table(["run", "rows: the true answer for", "true class → answers"], rows),
+    markdownTable(["run", "rows: the true answer for", "true class → answers"], rows),
   ];
 }

@@ -57,6 +57,21 @@ export function readEntry(entry: PlanEntry, resid: FloatArray, base: number): At
   return best;
 }
 
+/** Where in the forward pass a residual stream is read: after the embedding, or after a layer's attention or MLP. */
+export type ResidualPoint = { readonly layer: -1 } | { readonly layer: number; readonly after: "attention" | "mlp" };
+
+/**
+ * Whether the plan puts `entry` in the residual stream by `point`: an embedded s-op from the start,
+ * one computed by attention from that layer's attention on, one computed by an MLP (or by attention
+ * and MLP together, as selector_width) only after that layer's MLP.
+ */
+export function entryWritten(entry: PlanEntry, point: ResidualPoint): boolean {
+  if (entry.kind === "embedding") return true;
+  if (point.layer < 0 || entry.layer > point.layer) return false;
+  if (entry.layer < point.layer) return true;
+  return "after" in point && (point.after === "mlp" || entry.kind === "attention");
+}
+
 /**
  * The residual stream right after the embedding: blocks.0.hook_resid_pre, or, in a model without
  * layers, hook_embed + hook_pos_embed (the sum the engines compute, in their precision).
@@ -97,7 +112,7 @@ export function traceSequence(model: CompiledModel, result: ForwardResult, b: nu
       .map((e) => [e.sop, Array.from({ length: n - 1 }, (_, i) => readEntry(e, resid, (b * result.seqLen + i + 1) * d))]);
     return { stage: name, sops, residual: rows(resid, d, n) };
   };
-  const stages: StageTrace[] = [stage("embed", embeddedResidual(model, hooks), (e) => e.kind === "embedding")];
+  const stages: StageTrace[] = [stage("embed", embeddedResidual(model, hooks), (e) => entryWritten(e, { layer: -1 }))];
   const attention: Trace["attention"][number][] = [];
   model.layers.forEach((layer, l) => {
     const H = layer.attention.length;
@@ -108,9 +123,8 @@ export function traceSequence(model: CompiledModel, result: ForwardResult, b: nu
       return { head: i, label: h.label, pattern: all.slice(1) };
     });
     attention.push({ layer: l, heads });
-    const computedBy = (e: PlanEntry, kinds: string[]) => e.kind === "embedding" || e.layer < l || (e.layer === l && kinds.includes(e.kind));
-    stages.push(stage(`layer ${l} attention`, hooks.get(hookNames.residMid(l))!, (e) => computedBy(e, ["attention"])));
-    stages.push(stage(`layer ${l} MLP`, hooks.get(hookNames.residPost(l))!, (e) => computedBy(e, ["attention", "mlp", "attention+mlp"])));
+    stages.push(stage(`layer ${l} attention`, hooks.get(hookNames.residMid(l))!, (e) => entryWritten(e, { layer: l, after: "attention" })));
+    stages.push(stage(`layer ${l} MLP`, hooks.get(hookNames.residPost(l))!, (e) => entryWritten(e, { layer: l, after: "mlp" })));
   });
   const hookValues = Object.fromEntries(hookSpecs(model).map((spec) => [spec.name, sequenceHook(spec, hooks.get(spec.name)!, b, result.seqLen, n)]));
   return { attention, stages, hooks: hookValues };

@@ -11,6 +11,7 @@
 // causal mask is a constant added to the scores (0 or −∞) instead of a Where over [B, H, T, T].
 import { UsageError } from "../../compiler/language/diagnostics.js";
 import type { Graph, Tensor } from "../autodiff/graph.js";
+import { hookNames } from "../../compiler/model/hooks.js";
 import { gaussian } from "../train/params.js";
 import type { Rng } from "../random.js";
 import { hookPoint, param, type ForwardOptions, type ModelDescription, type ParamSpec, type ParamTensors } from "./model.js";
@@ -96,26 +97,26 @@ export function gpt(c: GptConfig): ModelDescription {
       // Query columns carry the 1/√d_head of the scores; key and value columns are unscaled.
       const qkvScale = g.constant(Array.from({ length: 3 * d }, (_, i) => (i < d ? 1 / Math.sqrt(dh) : 1)), [3 * d]);
       const causal = g.constant(Array.from({ length: T * T }, (_, i) => (i % T <= Math.floor(i / T) ? 0 : -Infinity)), [T, T]);
-      const tok = hook("hook_embed", g.gather(param(p, "wte.weight"), g.reshape(ids, [N])));
-      const pos = hook("hook_pos_embed", g.slice(param(p, "wpe.weight"), 0, 0, T));
+      const tok = hook(hookNames.embed, g.gather(param(p, "wte.weight"), g.reshape(ids, [N])));
+      const pos = hook(hookNames.posEmbed, g.slice(param(p, "wpe.weight"), 0, 0, T));
       let x = drop("embd", g.reshape(g.add(g.reshape(tok, [B, T, d]), pos), [N, d]));
       const heads = (t: Tensor, perm: number[]) => g.transpose(g.reshape(t, [B, T, H, dh]), perm);
       for (let l = 0; l < L; l++) {
         const w = (name: string) => param(p, `h.${l}.${name}`);
-        x = hook(`blocks.${l}.hook_resid_pre`, x);
+        x = hook(hookNames.residPre(l), x);
         const h = g.layerNorm(x, w("ln_1.weight"), w("ln_1.bias"));
         const qkv = g.add(g.matmul(h, g.mul(w("attn.c_attn.weight"), qkvScale)), g.mul(w("attn.c_attn.bias"), qkvScale));
         const [q, k, v] = g.split(qkv, 1, [d, d, d]) as [Tensor, Tensor, Tensor];
-        const scores = g.add(g.matmul(heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])), causal);
-        const pattern = drop(`blocks.${l}.attn`, hook(`blocks.${l}.attn.hook_pattern`, g.softmax(scores, -1)));
-        const z = hook(`blocks.${l}.attn.hook_z`, g.transpose(g.matmul(pattern, heads(v, [0, 2, 1, 3])), [0, 2, 1, 3]));
-        const attnOut = hook(`blocks.${l}.hook_attn_out`, g.add(g.matmul(g.reshape(z, [N, d]), w("attn.c_proj.weight")), w("attn.c_proj.bias")));
-        x = hook(`blocks.${l}.hook_resid_mid`, g.add(x, drop(`blocks.${l}.resid_attn`, attnOut)));
+        const scores = hook(hookNames.attnScores(l), g.add(g.matmul(heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])), causal));
+        const pattern = drop(`blocks.${l}.attn`, hook(hookNames.pattern(l), g.softmax(scores, -1)));
+        const z = hook(hookNames.z(l), g.transpose(g.matmul(pattern, heads(v, [0, 2, 1, 3])), [0, 2, 1, 3]));
+        const attnOut = hook(hookNames.attnOut(l), g.add(g.matmul(g.reshape(z, [N, d]), w("attn.c_proj.weight")), w("attn.c_proj.bias")));
+        x = hook(hookNames.residMid(l), g.add(x, drop(`blocks.${l}.resid_attn`, attnOut)));
         const h2 = g.layerNorm(x, w("ln_2.weight"), w("ln_2.bias"));
-        const pre = hook(`blocks.${l}.mlp.hook_pre`, g.add(g.matmul(h2, w("mlp.c_fc.weight")), w("mlp.c_fc.bias")));
-        const post = hook(`blocks.${l}.mlp.hook_post`, g.gelu(pre));
-        const mlpOut = hook(`blocks.${l}.hook_mlp_out`, g.add(g.matmul(post, w("mlp.c_proj.weight")), w("mlp.c_proj.bias")));
-        x = hook(`blocks.${l}.hook_resid_post`, g.add(x, drop(`blocks.${l}.resid_mlp`, mlpOut)));
+        const pre = hook(hookNames.mlpPre(l), g.add(g.matmul(h2, w("mlp.c_fc.weight")), w("mlp.c_fc.bias")));
+        const post = hook(hookNames.mlpPost(l), g.gelu(pre));
+        const mlpOut = hook(hookNames.mlpOut(l), g.add(g.matmul(post, w("mlp.c_proj.weight")), w("mlp.c_proj.bias")));
+        x = hook(hookNames.residPost(l), g.add(x, drop(`blocks.${l}.resid_mlp`, mlpOut)));
       }
       const final = hook("ln_final.hook_normalized", g.layerNorm(x, param(p, "ln_f.weight"), param(p, "ln_f.bias")));
       return { final, hooks };

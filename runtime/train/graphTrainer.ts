@@ -32,7 +32,12 @@ export interface StepBatch extends StepShape {
   readonly labels?: Int32Array;
   /** [batch, seqLen] next-token targets, -1 where ignored (next-token loss). */
   readonly targets?: Int32Array;
+  /** Float inputs a description's forward declares itself, by name (a linear probe's activations). */
+  readonly inputs?: FloatInputs;
 }
+
+/** Float graph inputs by name, row-major in the shape the forward declared. */
+export type FloatInputs = Readonly<Record<string, { readonly data: Float32Array; readonly shape: readonly number[] }>>;
 
 export interface StepOutcome {
   readonly loss: number;
@@ -135,6 +140,7 @@ export class GraphTrainer {
       for (const c of batch.targets) if (!(c === -1 || (c >= 0 && c < m.outputs))) throw new RangeError(`target ${c} outside the model's ${m.outputs} outputs (use -1 to ignore a position)`);
       feeds[STEP_IO.targets] = ortTensor(this.ort, "int64", int64(batch.targets), [batch.batch, batch.seqLen]);
     }
+    this.feedInputs(feeds, batch.inputs);
     if (this.opts.optimizer.kind === "sgd") feeds[STEP_IO.momentum] = scalar(scalars.momentum ?? 0);
     else {
       if (!(scalars.step !== undefined && Number.isInteger(scalars.step) && scalars.step >= 1)) throw new RangeError("AdamW needs the 1-based step number");
@@ -158,8 +164,15 @@ export class GraphTrainer {
     return { loss: (out[STEP_IO.loss]!.data as Float32Array)[0]!, gradNorm: (out[STEP_IO.gradNorm]!.data as Float32Array)[0]! };
   }
 
+  private feedInputs(feeds: Record<string, OrtTensor>, inputs: FloatInputs | undefined): void {
+    for (const [name, t] of Object.entries(inputs ?? {})) {
+      if (name in feeds || this.opts.model.params.some((p) => p.name === name)) throw new RangeError(`input ${name} has the name of one of the step's own inputs`);
+      feeds[name] = new this.ort.Tensor("float32", t.data, [...t.shape]);
+    }
+  }
+
   /** Logits [batch, outputs] at `position`, or [batch·seqLen, outputs] at every position (null). */
-  async logits(batch: StepShape & { ids: Int32Array }, position: number | null): Promise<Float32Array> {
+  async logits(batch: StepShape & { ids: Int32Array; inputs?: FloatInputs }, position: number | null): Promise<Float32Array> {
     if (this.disposed) throw new Error("GraphTrainer: used after dispose()");
     this.checkBatch(batch);
     if (position !== null && !(position >= 0 && position < batch.seqLen)) throw new RangeError(`answer position ${position} is outside sequences of ${batch.seqLen} positions`);
@@ -173,6 +186,7 @@ export class GraphTrainer {
     }
     const session = await s;
     const feeds: Record<string, OrtTensor> = { [STEP_IO.ids]: ortTensor(this.ort, "int64", int64(batch.ids), [batch.batch, batch.seqLen]) };
+    this.feedInputs(feeds, batch.inputs);
     this.opts.model.params.forEach((p, i) => (feeds[p.name] = this.params[i]!));
     const out = await session.run(feeds);
     return (out[STEP_IO.logits]!.data as Float32Array).slice();

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { UsageError } from "../../compiler/language/diagnostics.js";
+import { usageErrorMessage } from "../common/usageError.js";
 import {
   EXPERIMENT_CONFIG_SCHEMA,
   loadExperimentConfig,
@@ -30,18 +30,7 @@ function writeFile(name: string, text: string): string {
   return file;
 }
 
-/** The message of the UsageError `f` throws, checked to be one line. */
-function failure(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    const message = (err as Error).message;
-    expect(message).not.toContain("\n");
-    return message;
-  }
-  throw new Error("expected a UsageError");
-}
+const failure = usageErrorMessage;
 
 const parse = (json: unknown): ExperimentConfig => parseExperimentConfig(json, "exp.json");
 const parseError = (json: unknown): string => failure(() => parse(json));

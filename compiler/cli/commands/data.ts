@@ -6,7 +6,7 @@ import { UsageError } from "../../language/diagnostics.js";
 import { writeFileAtomic } from "../../common/atomicWrite.js";
 import { makeRng } from "../../../runtime/random.js";
 import { DEFAULT_SPECS, formatHistogram, labelHistogram, makeDataset, specProblem, type TaskName, type TaskSpec } from "../../../runtime/tasks/data.js";
-import { parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
+import { parseFraction, parseNonNegativeInt, parsePositiveInt } from "./modelArgs.js";
 
 export interface DataOptions {
   readonly count?: string;
@@ -19,19 +19,14 @@ export interface DataOptions {
   readonly jsonl?: string;
 }
 
-function parseFraction(text: string): number {
-  const x = Number(text);
-  if (text.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) throw new UsageError(`--correlated must be a number in [0, 1], got "${text}"`);
-  return x;
-}
-
 function parseInteger(text: string, name: string): number {
   const x = Number(text);
   if (text.trim() === "" || !Number.isInteger(x)) throw new UsageError(`${name} must be an integer, got "${text}"`);
   return x;
 }
 
-export function data(task: string, opts: DataOptions): number {
+/** The task spec `--o-pt`, `--o-ft`, `--q` and `--length` describe (DEFAULT_SPECS where absent); one line if it cannot be sampled. */
+export function taskSpecFromOptions(task: string, opts: Pick<DataOptions, "oPt" | "oFt" | "q" | "length">): TaskSpec {
   if (task !== "counter" && task !== "max_identifier") throw new UsageError(`unknown task "${task}"; the tasks are counter and max_identifier`);
   const base = DEFAULT_SPECS[task as TaskName];
   const operand = (text: string | undefined, fallback: string | number, name: string) =>
@@ -45,8 +40,13 @@ export function data(task: string, opts: DataOptions): number {
   };
   const problem = specProblem(spec);
   if (problem) throw new UsageError(problem);
+  return spec;
+}
+
+export function data(task: string, opts: DataOptions): number {
+  const spec = taskSpecFromOptions(task, opts);
   const count = opts.count !== undefined ? parsePositiveInt(opts.count, "--count") : 1000;
-  const fraction = opts.correlated !== undefined ? parseFraction(opts.correlated) : 0;
+  const fraction = opts.correlated !== undefined ? parseFraction(opts.correlated, "--correlated") : 0;
   const seed = opts.seed !== undefined ? parseNonNegativeInt(opts.seed, "--seed") : 0;
   const samples = makeDataset(spec, count, fraction, makeRng(seed));
   const correlated = samples.filter((s) => s.correlated).length;

@@ -99,6 +99,13 @@ export function parseNonNegativeInt(text: string, name: string): number {
   return Number(text);
 }
 
+/** A number in [0, 1], e.g. `--correlated 0.5`. */
+export function parseFraction(text: string, name: string): number {
+  const x = Number(text);
+  if (text.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) throw new UsageError(`${name} must be a number in [0, 1], got "${text}"`);
+  return x;
+}
+
 /**
  * Loads a program and picks the s-op without compiling it (verify --model: the interpreter's side
  * of the comparison); sources are recorded for diagnostics.
